@@ -1,0 +1,19 @@
+//! The data every lockgate crate speaks: severities, rule metadata, source locations,
+//! findings, notices and the report a scan produces.
+//!
+//! This crate does no I/O and knows nothing about Kubernetes, YAML or output formats; it
+//! only defines the shapes that sources, analyzers, the engine and the writers exchange.
+
+mod finding;
+mod fingerprint;
+mod location;
+mod report;
+mod rule;
+mod severity;
+
+pub use finding::{Finding, FindingStatus, ObjectRef};
+pub use fingerprint::fingerprint;
+pub use location::{Location, Span};
+pub use report::{GateSummary, Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo};
+pub use rule::{RuleInfo, RuleMeta};
+pub use severity::{ParseSeverityError, Severity};

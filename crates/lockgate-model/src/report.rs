@@ -1,0 +1,98 @@
+//! The result of one scan: findings, notices, the rules involved, statistics, the gate's
+//! decision, and the source texts needed to draw code frames.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Finding, RuleInfo, Severity};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+}
+
+/// Something the user should know that is not a finding about their objects: a helper
+/// tool that is missing, a file skipped as binary, an unknown rule in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanStats {
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    pub duration_ms: u64,
+}
+
+/// The gate's decision: which findings count and whether the run passes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateSummary {
+    pub passed: bool,
+    pub fail_on: Severity,
+    pub profile: String,
+    /// Open findings at or above `fail_on`.
+    pub failing: usize,
+    /// Open findings per severity.
+    pub open_by_severity: BTreeMap<Severity, usize>,
+    pub waived: usize,
+    pub suppressed: usize,
+    pub baseline: usize,
+}
+
+/// Source texts by path, shared cheaply between the report and the writers.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    texts: BTreeMap<String, Arc<str>>,
+}
+
+impl SourceMap {
+    pub fn insert(&mut self, path: impl Into<String>, text: Arc<str>) {
+        self.texts.insert(path.into(), text);
+    }
+
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.texts.get(path).map(|t| &**t)
+    }
+
+    /// The 1-based line `line` of `path`, without its line ending.
+    pub fn line(&self, path: &str, line: u32) -> Option<&str> {
+        let text = self.get(path)?;
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        text.lines().nth(index)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub tool: ToolInfo,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+    /// Metadata of every rule that produced a finding (and of every rule that ran, for
+    /// formats that list them).
+    pub rules: BTreeMap<String, RuleInfo>,
+    pub stats: ScanStats,
+    pub gate: GateSummary,
+    #[serde(skip)]
+    pub sources: SourceMap,
+}
+
+impl Report {
+    pub fn open_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.status.is_open())
+    }
+}
