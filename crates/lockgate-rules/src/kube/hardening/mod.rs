@@ -1,0 +1,5 @@
+//! (group header: to be written)
+
+use crate::Rule;
+
+pub(crate) static RULES: &[Rule] = &[];

@@ -1,0 +1,17 @@
+//! lockgate's built-in rules. One file per rule holds its metadata (stable ID, kebab-case
+//! name, severity, framework mappings), its documentation and its check; the registry
+//! lists them all, and a registry test fails when one lacks docs, fixtures or mappings.
+//!
+//! Rules do no I/O: they read a [`lockgate_kube::KubeObject`] (or its pod spec view) and
+//! the [`Settings`], and report hits into a [`Sink`]. The engine turns hits into findings.
+
+mod context;
+pub mod engine_rules;
+mod kube;
+mod registry;
+mod settings;
+mod text;
+
+pub use context::{Context, Hit, Sink};
+pub use registry::{Check, Rule, find_rule, rules};
+pub use settings::Settings;

@@ -1,0 +1,154 @@
+//! The registry's promises: every rule has a unique stable ID, a kebab-case name, docs
+//! with the fixed sections, framework mappings, and a fixture file in which every
+//! object named `bad-*` makes the rule fire and every `good-*` object does not.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use lockgate_kube::objects_from_document;
+use lockgate_rules::{Check, Context, Settings, Sink, engine_rules, rules};
+use lockgate_syntax::{Limits, parse_stream};
+
+const DOC_SECTIONS: &[&str] = &[
+    "## What it checks",
+    "## Why it matters",
+    "## Example",
+    "## Fix",
+    "## References",
+];
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn fixture_settings() -> Settings {
+    let text = std::fs::read_to_string(fixture_dir().join("settings.toml")).unwrap();
+    toml::from_str(&text).unwrap()
+}
+
+#[test]
+fn rules_have_unique_ids_names_docs_and_mappings() {
+    let mut ids = HashSet::new();
+    let mut names = HashSet::new();
+    let all = rules()
+        .iter()
+        .map(|r| r.meta)
+        .chain(engine_rules::ALL.iter().copied());
+    let mut problems = Vec::new();
+    for meta in all {
+        if !ids.insert(meta.id) {
+            problems.push(format!("{}: duplicate ID", meta.id));
+        }
+        if !names.insert(meta.name) {
+            problems.push(format!("{}: duplicate name {}", meta.id, meta.name));
+        }
+        let kebab = !meta.name.is_empty()
+            && meta.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !meta.name.starts_with('-')
+            && !meta.name.ends_with('-');
+        if !kebab {
+            problems.push(format!("{}: name `{}` is not kebab-case", meta.id, meta.name));
+        }
+        for section in DOC_SECTIONS {
+            if !meta.docs.contains(section) {
+                problems.push(format!("{}: docs lack `{section}`", meta.id));
+            }
+        }
+        if meta.frameworks.is_empty() {
+            problems.push(format!("{}: no framework mapping", meta.id));
+        }
+        if meta.title.is_empty() || meta.fix.is_empty() {
+            problems.push(format!("{}: empty title or fix", meta.id));
+        }
+    }
+    assert!(problems.is_empty(), "registry problems:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn ids_are_sorted_and_every_pss_control_is_mapped() {
+    let ids: Vec<_> = rules().iter().map(|r| r.meta.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    let baseline = [
+        "host-process",
+        "host-namespaces",
+        "privileged-containers",
+        "capabilities",
+        "hostpath-volumes",
+        "host-ports",
+        "apparmor",
+        "selinux",
+        "proc-mount-type",
+        "seccomp",
+        "sysctls",
+    ];
+    let restricted = [
+        "volume-types",
+        "privilege-escalation",
+        "running-as-non-root",
+        "running-as-non-root-user",
+        "seccomp",
+        "capabilities",
+    ];
+    let mapped: HashSet<&str> = rules().iter().flat_map(|r| r.meta.frameworks.iter().copied()).collect();
+    let missing: Vec<String> = baseline
+        .iter()
+        .map(|c| format!("pss:baseline/{c}"))
+        .chain(restricted.iter().map(|c| format!("pss:restricted/{c}")))
+        .filter(|c| !mapped.contains(c.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "PSS controls without a rule: {missing:?}");
+}
+
+#[test]
+fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
+    let settings = fixture_settings();
+    let context = Context { settings: &settings };
+    let mut problems = Vec::new();
+    for rule in rules() {
+        let path = fixture_dir().join("kube").join(format!("{}.yaml", rule.meta.id));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            problems.push(format!("{}: missing fixture {}", rule.meta.id, path.display()));
+            continue;
+        };
+        let stream = parse_stream(&text, Limits::default());
+        if let Some(error) = stream.error {
+            problems.push(format!("{}: fixture does not parse: {error}", rule.meta.id));
+            continue;
+        }
+        let (mut bad, mut good) = (0, 0);
+        for (index, document) in stream.documents.into_iter().enumerate() {
+            for object in objects_from_document(document, index) {
+                let object = object.unwrap();
+                let name = object.name.clone().unwrap_or_default();
+                let mut sink = Sink::new();
+                match rule.check {
+                    Check::Object(check) => check(&context, &object, &mut sink),
+                    Check::Pod(check) => {
+                        if let Some(pod) = object.pod_spec() {
+                            check(&context, &pod, &mut sink);
+                        }
+                    }
+                }
+                let fired = sink.hits().iter().any(|h| h.rule.id == rule.meta.id);
+                if name.starts_with("bad-") {
+                    bad += 1;
+                    if !fired {
+                        problems.push(format!("{}: did not fire on {name}", rule.meta.id));
+                    }
+                } else if name.starts_with("good-") {
+                    good += 1;
+                    if fired {
+                        let messages: Vec<_> = sink.hits().iter().map(|h| h.message.as_str()).collect();
+                        problems.push(format!("{}: fired on {name}: {messages:?}", rule.meta.id));
+                    }
+                }
+            }
+        }
+        if bad == 0 || good == 0 {
+            problems.push(format!("{}: fixture needs bad-* and good-* objects", rule.meta.id));
+        }
+    }
+    assert!(problems.is_empty(), "fixture problems:\n{}", problems.join("\n"));
+}
