@@ -43,11 +43,17 @@ fn rules_have_unique_ids_names_docs_and_mappings() {
             problems.push(format!("{}: duplicate name {}", meta.id, meta.name));
         }
         let kebab = !meta.name.is_empty()
-            && meta.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && meta
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !meta.name.starts_with('-')
             && !meta.name.ends_with('-');
         if !kebab {
-            problems.push(format!("{}: name `{}` is not kebab-case", meta.id, meta.name));
+            problems.push(format!(
+                "{}: name `{}` is not kebab-case",
+                meta.id, meta.name
+            ));
         }
         for section in DOC_SECTIONS {
             if !meta.docs.contains(section) {
@@ -61,7 +67,11 @@ fn rules_have_unique_ids_names_docs_and_mappings() {
             problems.push(format!("{}: empty title or fix", meta.id));
         }
     }
-    assert!(problems.is_empty(), "registry problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "registry problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -91,25 +101,39 @@ fn ids_are_sorted_and_every_pss_control_is_mapped() {
         "seccomp",
         "capabilities",
     ];
-    let mapped: HashSet<&str> = rules().iter().flat_map(|r| r.meta.frameworks.iter().copied()).collect();
+    let mapped: HashSet<&str> = rules()
+        .iter()
+        .flat_map(|r| r.meta.frameworks.iter().copied())
+        .collect();
     let missing: Vec<String> = baseline
         .iter()
         .map(|c| format!("pss:baseline/{c}"))
         .chain(restricted.iter().map(|c| format!("pss:restricted/{c}")))
         .filter(|c| !mapped.contains(c.as_str()))
         .collect();
-    assert!(missing.is_empty(), "PSS controls without a rule: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "PSS controls without a rule: {missing:?}"
+    );
 }
 
 #[test]
 fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
     let settings = fixture_settings();
-    let context = Context { settings: &settings };
+    let context = Context {
+        settings: &settings,
+    };
     let mut problems = Vec::new();
     for rule in rules() {
-        let path = fixture_dir().join("kube").join(format!("{}.yaml", rule.meta.id));
+        let path = fixture_dir()
+            .join("kube")
+            .join(format!("{}.yaml", rule.meta.id));
         let Ok(text) = std::fs::read_to_string(&path) else {
-            problems.push(format!("{}: missing fixture {}", rule.meta.id, path.display()));
+            problems.push(format!(
+                "{}: missing fixture {}",
+                rule.meta.id,
+                path.display()
+            ));
             continue;
         };
         let stream = parse_stream(&text, Limits::default());
@@ -140,15 +164,23 @@ fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
                 } else if name.starts_with("good-") {
                     good += 1;
                     if fired {
-                        let messages: Vec<_> = sink.hits().iter().map(|h| h.message.as_str()).collect();
+                        let messages: Vec<_> =
+                            sink.hits().iter().map(|h| h.message.as_str()).collect();
                         problems.push(format!("{}: fired on {name}: {messages:?}", rule.meta.id));
                     }
                 }
             }
         }
         if bad == 0 || good == 0 {
-            problems.push(format!("{}: fixture needs bad-* and good-* objects", rule.meta.id));
+            problems.push(format!(
+                "{}: fixture needs bad-* and good-* objects",
+                rule.meta.id
+            ));
         }
     }
-    assert!(problems.is_empty(), "fixture problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "fixture problems:\n{}",
+        problems.join("\n")
+    );
 }

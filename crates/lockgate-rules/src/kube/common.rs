@@ -45,3 +45,31 @@ pub(crate) fn probe_and_hook_handlers<'a>(
     }
     handlers
 }
+
+/// Whether the pod declares `spec.os.name: windows`. The restricted profile exempts such
+/// pods from its Linux-only controls (privilege escalation, seccomp, capabilities).
+pub(crate) fn is_windows_pod(pod: &lockgate_kube::PodSpecView<'_>) -> bool {
+    pod.spec.path(&["os", "name"]).and_then(Node::as_str) == Some("windows")
+}
+
+/// A container's `image` key, its text and the parsed reference. `None` when the image is
+/// missing, empty, or a template placeholder (`${IMAGE}`, `{{ .Values.image }}`) that is
+/// only resolved at deploy time.
+pub(crate) fn container_image<'a>(
+    container: &ContainerView<'a>,
+) -> Option<(&'a Node, &'a str, lockgate_kube::ImageRef)> {
+    let (key, text) = container.image()?;
+    if text.contains("${") || text.contains("{{") || text.starts_with('$') {
+        return None;
+    }
+    let image = lockgate_kube::ImageRef::parse(text)?;
+    Some((key, text, image))
+}
+
+/// Whether a `resources.requests` or `resources.limits` mapping sets `resource`
+/// (`cpu`, `memory`) to a non-null quantity.
+pub(crate) fn has_quantity(section: Option<&Node>, resource: &str) -> bool {
+    section
+        .and_then(|s| s.get(resource))
+        .is_some_and(|q| !q.is_null())
+}

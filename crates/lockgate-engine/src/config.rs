@@ -1,0 +1,458 @@
+//! `lockgate.toml`: rule selection, severity overrides, rule settings, stage profiles and
+//! waivers, resolved into the [`Effective`] configuration one scan runs with.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use lockgate_model::{Severity, Span};
+use lockgate_rules::{Settings, find_rule, rules};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::Date;
+
+/// The name of the configuration file searched for upward from the scanned path.
+pub const CONFIG_FILE_NAME: &str = "lockgate.toml";
+
+/// The built-in stage profiles, from least to most strict.
+pub const PROFILES: &[&str] = &["dev", "test", "prod"];
+
+/// What goes wrong reading a configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Overrides a profile applies on top of the file's top level.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct ProfileFile {
+    fail_on: Option<Severity>,
+    enable: Vec<String>,
+    disable: Vec<String>,
+    settings: toml::Table,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct RulesFile {
+    enable: Vec<String>,
+    disable: Vec<String>,
+    severity: BTreeMap<String, Severity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct ConfigFile {
+    profile: Option<String>,
+    fail_on: Option<Severity>,
+    exclude: Vec<String>,
+    max_file_size: Option<u64>,
+    rules: RulesFile,
+    settings: toml::Table,
+    profiles: BTreeMap<String, ProfileFile>,
+    waivers: Vec<WaiverFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct WaiverFile {
+    rule: Spanned<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    object: Option<String>,
+    owner: String,
+    reason: String,
+    expires: Spanned<String>,
+}
+
+/// An accepted risk: findings of `rule` within the scope are reported as waived until
+/// `expires`.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    /// Rule ID (`KUBE-003`), normalised from an ID or name.
+    pub rule: String,
+    /// Glob over the finding's path (relative to the scan root), if scoped by path.
+    pub path: Option<String>,
+    /// Glob over the object's `Kind/namespace/name`, if scoped by object.
+    pub object: Option<String>,
+    pub owner: String,
+    pub reason: String,
+    pub expires: Date,
+    /// Where the waiver is written, for findings about the waiver itself.
+    pub span: Span,
+}
+
+/// A parsed configuration file (or the defaults when there is none).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    file: ConfigFile,
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// Its text, so findings about waivers can show a code frame.
+    pub text: Option<String>,
+    waivers: Vec<Waiver>,
+}
+
+/// The configuration one scan runs with, after choosing a profile.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub profile: String,
+    pub fail_on: Severity,
+    /// IDs of the rules that run.
+    pub enabled: BTreeSet<String>,
+    pub severity_overrides: BTreeMap<String, Severity>,
+    pub settings: Settings,
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    pub waivers: Vec<Waiver>,
+    /// Problems found while resolving (unknown rule IDs): shown as notices.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Finds `lockgate.toml` in `start` (a file's directory or a directory) or any parent.
+    pub fn discover(start: &Path) -> Result<Config, ConfigError> {
+        let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if absolute.is_dir() {
+            Some(absolute.as_path())
+        } else {
+            absolute.parent()
+        };
+        while let Some(current) = dir {
+            let candidate = current.join(CONFIG_FILE_NAME);
+            if candidate.is_file() {
+                return Config::load(&candidate);
+            }
+            dir = current.parent();
+        }
+        Ok(Config::default())
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, Some(path.to_path_buf()))
+    }
+
+    pub fn parse(text: &str, path: Option<PathBuf>) -> Result<Config, ConfigError> {
+        let shown = path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(CONFIG_FILE_NAME));
+        let invalid = |message: String| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        };
+        let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        // Settings are checked now, so a typo fails at load time with the file's name.
+        Settings::deserialize(toml::Value::Table(file.settings.clone()))
+            .map_err(|e| invalid(format!("[settings]: {e}")))?;
+        for (name, profile) in &file.profiles {
+            if !PROFILES.contains(&name.as_str()) {
+                return Err(invalid(format!(
+                    "unknown profile `{name}` (profiles are {})",
+                    PROFILES.join(", ")
+                )));
+            }
+            let merged = merge_tables(&file.settings, &profile.settings);
+            Settings::deserialize(toml::Value::Table(merged))
+                .map_err(|e| invalid(format!("[profiles.{name}.settings]: {e}")))?;
+        }
+        if let Some(profile) = &file.profile
+            && !PROFILES.contains(&profile.as_str())
+        {
+            return Err(invalid(format!(
+                "unknown profile `{profile}` (profiles are {})",
+                PROFILES.join(", ")
+            )));
+        }
+        let mut waivers = Vec::new();
+        for (index, waiver) in file.waivers.iter().enumerate() {
+            let span = span_of(text, waiver.rule.span());
+            let at = |message: String| {
+                invalid(format!(
+                    "waiver #{} (line {}): {message}",
+                    index + 1,
+                    span.line
+                ))
+            };
+            let rule = find_rule(waiver.rule.get_ref())
+                .ok_or_else(|| at(format!("unknown rule `{}`", waiver.rule.get_ref())))?;
+            let expires = Date::parse(waiver.expires.get_ref()).ok_or_else(|| {
+                at(format!(
+                    "`expires` must be a date written YYYY-MM-DD, not `{}`",
+                    waiver.expires.get_ref()
+                ))
+            })?;
+            if waiver.owner.trim().is_empty() || waiver.reason.trim().is_empty() {
+                return Err(at("`owner` and `reason` must not be empty".into()));
+            }
+            for glob in [&waiver.path, &waiver.object].into_iter().flatten() {
+                globset::Glob::new(glob).map_err(|e| at(format!("bad glob `{glob}`: {e}")))?;
+            }
+            waivers.push(Waiver {
+                rule: rule.id.to_string(),
+                path: waiver.path.clone(),
+                object: waiver.object.clone(),
+                owner: waiver.owner.clone(),
+                reason: waiver.reason.clone(),
+                expires,
+                span,
+            });
+        }
+        Ok(Config {
+            file,
+            path,
+            text: Some(text.to_string()),
+            waivers,
+        })
+    }
+
+    /// The profile named in the file, if any.
+    pub fn default_profile(&self) -> Option<&str> {
+        self.file.profile.as_deref()
+    }
+
+    /// Resolves the configuration for `profile` (the file's, else `test`) and an optional
+    /// command-line `--fail-on`.
+    pub fn resolve(
+        &self,
+        profile: Option<&str>,
+        fail_on: Option<Severity>,
+    ) -> Result<Effective, ConfigError> {
+        let profile = profile
+            .or(self.file.profile.as_deref())
+            .unwrap_or("test")
+            .to_string();
+        let builtin = builtin_profile(&profile).ok_or_else(|| ConfigError::Invalid {
+            path: self.path.clone().unwrap_or_default(),
+            message: format!(
+                "unknown profile `{profile}` (profiles are {})",
+                PROFILES.join(", ")
+            ),
+        })?;
+        let user = self
+            .file
+            .profiles
+            .get(&profile)
+            .cloned()
+            .unwrap_or_default();
+        let mut warnings = Vec::new();
+        let mut resolve_ids = |names: &[String], what: &str| -> Vec<String> {
+            names
+                .iter()
+                .filter_map(|name| match find_rule(name) {
+                    Some(rule) => Some(rule.id.to_string()),
+                    None => {
+                        warnings.push(format!("{what}: unknown rule `{name}` ignored"));
+                        None
+                    }
+                })
+                .collect()
+        };
+        let mut enabled: BTreeSet<String> = rules().iter().map(|r| r.meta.id.to_string()).collect();
+        for id in builtin.disabled {
+            enabled.remove(*id);
+        }
+        for id in resolve_ids(&self.file.rules.disable, "[rules] disable") {
+            enabled.remove(&id);
+        }
+        for id in resolve_ids(&user.disable, "profile disable") {
+            enabled.remove(&id);
+        }
+        for id in resolve_ids(&self.file.rules.enable, "[rules] enable") {
+            enabled.insert(id);
+        }
+        for id in resolve_ids(&user.enable, "profile enable") {
+            enabled.insert(id);
+        }
+        let mut severity_overrides = BTreeMap::new();
+        for (name, severity) in &self.file.rules.severity {
+            match find_rule(name) {
+                Some(rule) => {
+                    severity_overrides.insert(rule.id.to_string(), *severity);
+                }
+                None => warnings.push(format!("[rules.severity]: unknown rule `{name}` ignored")),
+            }
+        }
+        let mut settings_table = builtin.settings();
+        settings_table = merge_tables(&settings_table, &self.file.settings);
+        settings_table = merge_tables(&settings_table, &user.settings);
+        let settings = Settings::deserialize(toml::Value::Table(settings_table)).map_err(|e| {
+            ConfigError::Invalid {
+                path: self.path.clone().unwrap_or_default(),
+                message: format!("settings for profile `{profile}`: {e}"),
+            }
+        })?;
+        Ok(Effective {
+            fail_on: fail_on
+                .or(user.fail_on)
+                .or(self.file.fail_on)
+                .unwrap_or(builtin.fail_on),
+            profile,
+            enabled,
+            severity_overrides,
+            settings,
+            exclude: self.file.exclude.clone(),
+            max_file_size: self
+                .file
+                .max_file_size
+                .unwrap_or(crate::DEFAULT_MAX_FILE_BYTES),
+            waivers: self.waivers.clone(),
+            warnings,
+        })
+    }
+}
+
+/// What a built-in profile changes.
+struct BuiltinProfile {
+    fail_on: Severity,
+    disabled: &'static [&'static str],
+    require_namespace: bool,
+}
+
+impl BuiltinProfile {
+    fn settings(&self) -> toml::Table {
+        let mut table = toml::Table::new();
+        if self.require_namespace {
+            table.insert("require-namespace".into(), toml::Value::Boolean(true));
+        }
+        table
+    }
+}
+
+/// `dev` keeps the rules that catch real breakouts and leaks (PSS baseline, secrets,
+/// exposure); `test` adds the restricted profile and least privilege; `prod` adds
+/// digest pinning, probes, sandboxing and explicit namespaces, and fails on anything.
+fn builtin_profile(name: &str) -> Option<BuiltinProfile> {
+    const RESTRICTED_AND_HARDENING: &[&str] = &[
+        "KUBE-012", "KUBE-013", "KUBE-014", "KUBE-015", "KUBE-016", "KUBE-017", "KUBE-018",
+        "KUBE-020", "KUBE-021", "KUBE-022", "KUBE-023", "KUBE-024", "KUBE-025", "KUBE-027",
+        "KUBE-029", "KUBE-030", "KUBE-031", "KUBE-032", "KUBE-033",
+    ];
+    const PROD_ONLY: &[&str] = &["KUBE-027", "KUBE-029", "KUBE-030", "KUBE-033"];
+    match name {
+        "dev" => Some(BuiltinProfile {
+            fail_on: Severity::High,
+            disabled: RESTRICTED_AND_HARDENING,
+            require_namespace: false,
+        }),
+        "test" => Some(BuiltinProfile {
+            fail_on: Severity::High,
+            disabled: PROD_ONLY,
+            require_namespace: false,
+        }),
+        "prod" => Some(BuiltinProfile {
+            fail_on: Severity::Low,
+            disabled: &[],
+            require_namespace: true,
+        }),
+        _ => None,
+    }
+}
+
+/// `overlay`'s keys replace `base`'s.
+fn merge_tables(base: &toml::Table, overlay: &toml::Table) -> toml::Table {
+    let mut merged = base.clone();
+    for (key, value) in overlay {
+        merged.insert(key.clone(), value.clone());
+    }
+    merged
+}
+
+/// Converts a byte range of `text` to a 1-based line/column span.
+pub(crate) fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
+    let position = |offset: usize| {
+        let before = text.get(..offset.min(text.len())).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    };
+    let (line, column) = position(range.start);
+    let (end_line, end_column) = position(range.end);
+    Span {
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_get_stricter_toward_production() {
+        let config = Config::default();
+        let dev = config.resolve(Some("dev"), None).unwrap();
+        let test = config.resolve(Some("test"), None).unwrap();
+        let prod = config.resolve(Some("prod"), None).unwrap();
+        assert!(dev.enabled.is_subset(&test.enabled));
+        assert!(test.enabled.is_subset(&prod.enabled));
+        assert!(dev.fail_on >= test.fail_on && test.fail_on >= prod.fail_on);
+        assert!(prod.settings.require_namespace && !test.settings.require_namespace);
+        assert!(config.resolve(Some("staging"), None).is_err());
+    }
+
+    #[test]
+    fn file_settings_profiles_and_overrides_apply() {
+        let text = r#"
+profile = "prod"
+[rules]
+disable = ["privileged-container"]
+severity = { KUBE-002 = "low" }
+[settings]
+required-labels = ["team"]
+[profiles.prod]
+fail-on = "high"
+settings = { min-replicas = 3 }
+[[waivers]]
+rule = "KUBE-005"
+path = "deploy/agent/**"
+owner = "platform"
+reason = "node agent reads /var/log"
+expires = "2099-01-01"
+"#;
+        let config = Config::parse(text, None).unwrap();
+        let effective = config.resolve(None, None).unwrap();
+        assert_eq!(effective.profile, "prod");
+        assert_eq!(effective.fail_on, Severity::High);
+        assert!(!effective.enabled.contains("KUBE-003"));
+        assert_eq!(
+            effective.severity_overrides.get("KUBE-002"),
+            Some(&Severity::Low)
+        );
+        assert_eq!(effective.settings.required_labels, ["team"]);
+        assert_eq!(effective.settings.min_replicas, Some(3));
+        assert_eq!(effective.waivers[0].span.line, 13);
+        let cli = config
+            .resolve(Some("dev"), Some(Severity::Critical))
+            .unwrap();
+        assert_eq!(cli.fail_on, Severity::Critical);
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_the_file_and_what_to_do() {
+        let error = Config::parse("[settings]\ntrusted-registry = []\n", None).unwrap_err();
+        assert!(error.to_string().contains("trusted-registry"), "{error}");
+        let error = Config::parse(
+            "[[waivers]]\nrule = \"KUBE-003\"\nowner = \"a\"\nreason = \"b\"\nexpires = \"soon\"\n",
+            None,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
+    }
+}

@@ -1,0 +1,167 @@
+//! After analysis: fingerprints, waivers (with expiry and unused-waiver reports),
+//! baseline, and the pass/fail decision.
+
+use std::collections::{BTreeMap, HashMap};
+
+use globset::Glob;
+use lockgate_model::{Finding, FindingStatus, GateSummary, Severity, fingerprint};
+use lockgate_rules::engine_rules;
+
+use crate::analyze::Analyzer;
+use crate::{Baseline, Date, Waiver};
+
+/// Gives every finding a fingerprint from its rule, path, object and message (never
+/// its line), numbering identical ones so each stays distinct.
+pub(crate) fn assign_fingerprints(findings: &mut [Finding]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for finding in findings.iter_mut() {
+        let object = finding
+            .object
+            .as_ref()
+            .map(|o| o.display_id())
+            .unwrap_or_default();
+        let base = fingerprint(&[
+            &finding.rule_id,
+            &finding.location.path,
+            &object,
+            &finding.message,
+        ]);
+        let count = seen.entry(base.clone()).or_insert(0);
+        finding.fingerprint = if *count == 0 {
+            base
+        } else {
+            fingerprint(&[&base, &count.to_string()])
+        };
+        *count += 1;
+    }
+}
+
+/// Whether a path glob matches a finding's path, as shown or relative to the directory
+/// holding the configuration file.
+fn path_matches(glob: &globset::GlobMatcher, path: &str, config_dir: Option<&str>) -> bool {
+    glob.is_match(path)
+        || config_dir
+            .and_then(|dir| path.strip_prefix(dir))
+            .map(|rest| rest.trim_start_matches('/'))
+            .is_some_and(|rest| glob.is_match(rest))
+}
+
+/// Applies waivers; returns findings about expired and unused waivers.
+pub(crate) fn apply_waivers(
+    findings: &mut [Finding],
+    waivers: &[Waiver],
+    today: Date,
+    config_path: &str,
+    config_dir: Option<&str>,
+    analyzer: &Analyzer<'_>,
+) -> Vec<Finding> {
+    let mut extra = Vec::new();
+    for waiver in waivers {
+        let path_glob = waiver
+            .path
+            .as_ref()
+            .and_then(|g| Glob::new(g).ok())
+            .map(|g| g.compile_matcher());
+        let object_glob = waiver
+            .object
+            .as_ref()
+            .and_then(|g| Glob::new(g).ok())
+            .map(|g| g.compile_matcher());
+        let matches = |finding: &Finding| {
+            finding.rule_id == waiver.rule
+                && path_glob
+                    .as_ref()
+                    .is_none_or(|g| path_matches(g, &finding.location.path, config_dir))
+                && object_glob.as_ref().is_none_or(|g| {
+                    finding
+                        .object
+                        .as_ref()
+                        .is_some_and(|o| g.is_match(o.display_id()))
+                })
+        };
+        let scope = describe_scope(waiver);
+        if waiver.expires < today {
+            extra.push(analyzer.finding(
+                &engine_rules::EXPIRED_WAIVER,
+                config_path,
+                waiver.span,
+                None,
+                format!(
+                    "waiver for {} ({scope}, owner {}) expired on {}; the findings it covered are open again",
+                    waiver.rule, waiver.owner, waiver.expires
+                ),
+            ));
+            continue;
+        }
+        let mut used = false;
+        for finding in findings.iter_mut().filter(|f| f.status.is_open()) {
+            if matches(finding) {
+                used = true;
+                finding.status = FindingStatus::Waived {
+                    owner: waiver.owner.clone(),
+                    reason: waiver.reason.clone(),
+                    expires: waiver.expires.to_string(),
+                };
+            }
+        }
+        if !used {
+            extra.push(analyzer.finding(
+                &engine_rules::UNUSED_WAIVER,
+                config_path,
+                waiver.span,
+                None,
+                format!(
+                    "waiver for {} ({scope}, owner {}) matched no finding",
+                    waiver.rule, waiver.owner
+                ),
+            ));
+        }
+    }
+    extra
+}
+
+fn describe_scope(waiver: &Waiver) -> String {
+    match (&waiver.path, &waiver.object) {
+        (Some(path), Some(object)) => format!("path `{path}`, object `{object}`"),
+        (Some(path), None) => format!("path `{path}`"),
+        (None, Some(object)) => format!("object `{object}`"),
+        (None, None) => "everywhere".to_string(),
+    }
+}
+
+pub(crate) fn apply_baseline(findings: &mut [Finding], baseline: &Baseline) {
+    let known = baseline.fingerprints();
+    for finding in findings.iter_mut() {
+        if finding.status.is_open() && known.contains(finding.fingerprint.as_str()) {
+            finding.status = FindingStatus::Baseline;
+        }
+    }
+}
+
+pub(crate) fn decide(findings: &[Finding], fail_on: Severity, profile: &str) -> GateSummary {
+    let mut open_by_severity = BTreeMap::new();
+    let (mut waived, mut suppressed, mut baseline, mut failing) = (0, 0, 0, 0);
+    for finding in findings {
+        match finding.status {
+            FindingStatus::Open => {
+                *open_by_severity.entry(finding.severity).or_insert(0) += 1;
+                if finding.severity >= fail_on {
+                    failing += 1;
+                }
+            }
+            FindingStatus::Waived { .. } => waived += 1,
+            FindingStatus::Suppressed { .. } => suppressed += 1,
+            FindingStatus::Baseline => baseline += 1,
+        }
+    }
+    GateSummary {
+        passed: failing == 0,
+        fail_on,
+        profile: profile.to_string(),
+        failing,
+        open_by_severity,
+        waived,
+        suppressed,
+        baseline,
+    }
+}

@@ -1,0 +1,23 @@
+//! lockgate's engine: it reads the configuration (`lockgate.toml`, profiles, waivers),
+//! turns inputs into documents (files, stdin, Kustomize and Helm renders), runs the
+//! rules on every object, applies inline suppressions, waivers and the baseline, and
+//! decides whether the gate passes.
+//!
+//! The engine never prints: everything it has to say is a finding or a notice in the
+//! [`lockgate_model::Report`] it returns, and the CLI or server decides how to show it.
+
+mod analyze;
+mod baseline;
+mod config;
+mod date;
+mod gate;
+mod render;
+mod scan;
+mod sources;
+mod suppress;
+
+pub use baseline::{Baseline, BaselineEntry, BaselineError};
+pub use config::{CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, Waiver};
+pub use date::Date;
+pub use scan::{Input, ScanOptions, scan};
+pub use sources::DEFAULT_MAX_FILE_BYTES;

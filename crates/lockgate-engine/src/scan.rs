@@ -1,0 +1,271 @@
+//! A scan from inputs to report: walk, render, analyse in parallel, then fingerprints,
+//! waivers, baseline and the gate decision.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use lockgate_model::{Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo};
+use lockgate_rules::find_rule;
+use rayon::prelude::*;
+
+use crate::analyze::{Analyzer, Outcome};
+use crate::render::{self, RenderError};
+use crate::sources::{self, Walked, display_path};
+use crate::{Baseline, Config, Date, Effective, gate};
+
+/// One thing to scan.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A file or directory.
+    Path(PathBuf),
+    /// Text read from standard input, shown as `stdin`.
+    Stdin(String),
+}
+
+/// Everything a scan needs besides the rules themselves.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub inputs: Vec<Input>,
+    pub config: Config,
+    pub effective: Effective,
+    pub baseline: Option<Baseline>,
+    pub today: Date,
+    /// Render Kustomize directories and Helm charts with kubectl/helm when available.
+    pub render: bool,
+}
+
+/// Scans the inputs. Problems with individual files are findings or notices in the
+/// report; nothing here fails the whole scan.
+pub fn scan(options: &ScanOptions) -> Report {
+    let started = Instant::now();
+    let effective = &options.effective;
+    let analyzer = Analyzer::new(effective);
+    let mut notices: Vec<Notice> = effective
+        .warnings
+        .iter()
+        .map(|w| notice(NoticeLevel::Warning, w.clone(), None))
+        .collect();
+
+    let excludes = match sources::build_excludes(&effective.exclude) {
+        Ok(set) => set,
+        Err(error) => {
+            notices.push(notice(
+                NoticeLevel::Warning,
+                format!("{error}; exclusions ignored"),
+                None,
+            ));
+            globset::GlobSet::empty()
+        }
+    };
+    let mut walked = Walked::default();
+    let mut stdin_texts = Vec::new();
+    for input in &options.inputs {
+        match input {
+            Input::Path(path) => sources::walk(path, &excludes, &mut walked),
+            Input::Stdin(text) => stdin_texts.push(text.clone()),
+        }
+    }
+    for (path, error) in &walked.errors {
+        notices.push(notice(
+            NoticeLevel::Warning,
+            error.clone(),
+            Some(path.clone()),
+        ));
+    }
+
+    let rendered = render_all(&mut walked, options.render, &mut notices);
+
+    let mut outcomes: Vec<Outcome> = walked
+        .files
+        .par_iter()
+        .map(|path| analyzer.analyze_file(path, display_path(path)))
+        .collect();
+    outcomes.extend(
+        rendered
+            .into_par_iter()
+            .chain(
+                stdin_texts
+                    .into_par_iter()
+                    .map(|t| ("stdin".to_string(), t)),
+            )
+            .map(|(path, text)| analyzer.analyze_text(path, Arc::from(text)))
+            .collect::<Vec<_>>(),
+    );
+
+    let mut stats = ScanStats::default();
+    let mut findings = Vec::new();
+    let mut sources = SourceMap::default();
+    for outcome in outcomes {
+        stats.files += 1;
+        stats.documents += outcome.documents;
+        stats.objects += outcome.objects;
+        if let Some(text) = outcome.text {
+            sources.insert(outcome.path.clone(), text);
+        }
+        findings.extend(outcome.findings);
+    }
+    findings.sort_by(|a, b| {
+        (
+            &a.location.path,
+            a.location.span.line,
+            a.location.span.column,
+            &a.rule_id,
+        )
+            .cmp(&(
+                &b.location.path,
+                b.location.span.line,
+                b.location.span.column,
+                &b.rule_id,
+            ))
+    });
+    gate::assign_fingerprints(&mut findings);
+
+    let config_path = options
+        .config
+        .path
+        .as_deref()
+        .map(display_path)
+        .unwrap_or_else(|| crate::config::CONFIG_FILE_NAME.to_string());
+    let config_dir = options
+        .config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(display_path);
+    let mut waiver_findings = gate::apply_waivers(
+        &mut findings,
+        &effective.waivers,
+        options.today,
+        &config_path,
+        config_dir.as_deref(),
+        &analyzer,
+    );
+    if !waiver_findings.is_empty()
+        && let Some(text) = &options.config.text
+    {
+        sources.insert(config_path.clone(), Arc::from(text.as_str()));
+    }
+    gate::assign_fingerprints(&mut waiver_findings);
+    findings.extend(waiver_findings);
+    if let Some(baseline) = &options.baseline {
+        gate::apply_baseline(&mut findings, baseline);
+    }
+
+    let gate = gate::decide(&findings, effective.fail_on, &effective.profile);
+    let mut rules = BTreeMap::new();
+    for finding in &findings {
+        if !rules.contains_key(&finding.rule_id)
+            && let Some(meta) = find_rule(&finding.rule_id)
+        {
+            rules.insert(finding.rule_id.clone(), meta.info());
+        }
+    }
+    stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Report {
+        tool: ToolInfo {
+            name: "lockgate".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        findings,
+        notices,
+        rules,
+        stats,
+        gate,
+        sources,
+    }
+}
+
+fn notice(level: NoticeLevel, message: String, path: Option<String>) -> Notice {
+    Notice {
+        level,
+        message,
+        path,
+    }
+}
+
+/// Renders charts and kustomizations. Files inside a chart are never scanned raw (its
+/// templates are not YAML); a kustomization's own files are replaced by its render when
+/// it succeeds, and scanned raw when it cannot be rendered.
+fn render_all(
+    walked: &mut Walked,
+    enabled: bool,
+    notices: &mut Vec<Notice>,
+) -> Vec<(String, String)> {
+    let charts = std::mem::take(&mut walked.charts);
+    let kustomizations = std::mem::take(&mut walked.kustomizations);
+    walked
+        .files
+        .retain(|file| !charts.iter().any(|chart| file.starts_with(chart)));
+    let mut rendered = Vec::new();
+    let mut missing_reported = Vec::new();
+    let mut missing = |tool: &'static str, what: &str, dir: &Path, notices: &mut Vec<Notice>| {
+        let advice = match tool {
+            "helm" => "install Helm 3 to scan charts",
+            _ => "install kubectl to scan Kustomize overlays",
+        };
+        let first = !missing_reported.contains(&tool);
+        if first {
+            missing_reported.push(tool);
+        }
+        notices.push(notice(
+            NoticeLevel::Warning,
+            format!("`{tool}` is not on PATH: {what} ({advice})"),
+            Some(display_path(dir)),
+        ));
+    };
+    for chart in &charts {
+        if !enabled {
+            notices.push(notice(
+                NoticeLevel::Info,
+                "Helm chart not rendered (rendering disabled); its templates were skipped".into(),
+                Some(display_path(chart)),
+            ));
+            continue;
+        }
+        match render::helm_template(chart) {
+            Ok(text) => rendered.push((format!("helm://{}", display_path(chart)), text)),
+            Err(RenderError::Missing(tool)) => {
+                missing(tool, "Helm chart skipped", chart, notices);
+            }
+            Err(RenderError::Failed(message)) => notices.push(notice(
+                NoticeLevel::Warning,
+                format!("helm template failed, chart skipped: {message}"),
+                Some(display_path(chart)),
+            )),
+        }
+    }
+    for dir in &kustomizations {
+        if charts.iter().any(|chart| dir.starts_with(chart)) {
+            continue;
+        }
+        let result = if enabled {
+            render::kustomize(dir)
+        } else {
+            Err(RenderError::Failed("rendering disabled".into()))
+        };
+        match result {
+            Ok(text) => {
+                walked
+                    .files
+                    .retain(|file| file.parent() != Some(dir.as_path()));
+                rendered.push((format!("kustomize://{}", display_path(dir)), text));
+            }
+            Err(RenderError::Missing(tool)) => {
+                missing(
+                    tool,
+                    "Kustomize directory scanned as plain files",
+                    dir,
+                    notices,
+                );
+            }
+            Err(RenderError::Failed(message)) => notices.push(notice(
+                NoticeLevel::Warning,
+                format!("kustomize build failed, directory scanned as plain files: {message}"),
+                Some(display_path(dir)),
+            )),
+        }
+    }
+    rendered
+}

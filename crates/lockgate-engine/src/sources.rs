@@ -1,0 +1,143 @@
+//! Sources: which files a scan reads. Walks directories (honouring `.gitignore` and
+//! `exclude` globs, never following symlinks), picks manifests by extension, and finds
+//! Kustomize directories and Helm charts, whose rendered output replaces their raw files.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// Files larger than this are reported instead of parsed (configurable: `max-file-size`).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// What walking the inputs found.
+#[derive(Debug, Default)]
+pub(crate) struct Walked {
+    /// Plain manifest files, in walk order.
+    pub files: Vec<PathBuf>,
+    /// Directories holding a kustomization file.
+    pub kustomizations: Vec<PathBuf>,
+    /// Directories holding a `Chart.yaml`.
+    pub charts: Vec<PathBuf>,
+    /// Problems met while walking (unreadable directories, ...).
+    pub errors: Vec<(String, String)>,
+}
+
+pub(crate) fn is_kustomization_dir(dir: &Path) -> bool {
+    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
+}
+
+pub(crate) fn is_chart_dir(dir: &Path) -> bool {
+    dir.join("Chart.yaml").is_file()
+}
+
+pub(crate) fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(pattern).map_err(|e| format!("exclude pattern `{pattern}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Slash-separated display form of a path, without a leading `./`.
+pub(crate) fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+/// Walks one input path. A file given explicitly is always taken, whatever its extension.
+pub(crate) fn walk(root: &Path, excludes: &GlobSet, walked: &mut Walked) {
+    if root.is_file() {
+        walked.files.push(root.to_path_buf());
+        return;
+    }
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .follow_links(false)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                walked.errors.push((display_path(root), error.to_string()));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if excludes.is_match(display_path(path)) {
+            continue;
+        }
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            if is_chart_dir(path) {
+                walked.charts.push(path.to_path_buf());
+            } else if is_kustomization_dir(path) {
+                walked.kustomizations.push(path.to_path_buf());
+            }
+            continue;
+        }
+        if !file_type.is_file() {
+            continue;
+        }
+        let is_manifest = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let is_kustomization = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n));
+        if is_manifest && !is_kustomization {
+            walked.files.push(path.to_path_buf());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_manifests_and_finds_charts_and_kustomizations() {
+        let dir = std::env::temp_dir().join(format!("lockgate-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
+        std::fs::create_dir_all(dir.join("kust")).unwrap();
+        std::fs::create_dir_all(dir.join("ignored")).unwrap();
+        std::fs::write(dir.join("a.yaml"), "").unwrap();
+        std::fs::write(dir.join("notes.txt"), "").unwrap();
+        std::fs::write(dir.join("chart/Chart.yaml"), "").unwrap();
+        std::fs::write(dir.join("chart/templates/d.yaml"), "").unwrap();
+        std::fs::write(dir.join("kust/kustomization.yaml"), "").unwrap();
+        std::fs::write(dir.join("kust/b.yml"), "").unwrap();
+        std::fs::write(dir.join("ignored/c.yaml"), "").unwrap();
+        std::fs::write(dir.join(".gitignore"), "ignored/\n").unwrap();
+        let mut walked = Walked::default();
+        walk(&dir, &build_excludes(&[]).unwrap(), &mut walked);
+        let names: Vec<_> = walked
+            .files
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().to_string())
+            .collect();
+        assert!(names.contains(&"a.yaml".to_string()));
+        assert!(names.contains(&"kust/b.yml".to_string()));
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains("ignored") || n.ends_with(".txt"))
+        );
+        assert_eq!(walked.charts, [dir.join("chart")]);
+        assert_eq!(walked.kustomizations, [dir.join("kust")]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,123 @@
+//! KUBE-025 default-namespace: a namespaced object is placed in the `default` namespace.
+
+use lockgate_kube::KubeObject;
+use lockgate_model::{RuleMeta, Severity};
+
+use crate::{Context, Sink};
+
+/// Built-in kinds that are not namespaced; they never belong to a namespace.
+const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterTrustBundle",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    id: "KUBE-025",
+    name: "default-namespace",
+    title: "Object is placed in the default namespace",
+    severity: Severity::Low,
+    applies_to: &["namespaced objects"],
+    frameworks: &["cis:5.7.4", "cis:5.7.1", "nsa:namespaces"],
+    fix: "Set `metadata.namespace` to a namespace created for the application (with its own RBAC, quotas and NetworkPolicies).",
+    docs: r#"## What it checks
+Namespaced objects with `metadata.namespace: default`. With the `require-namespace`
+setting, objects that set no namespace at all are reported too, since they land wherever
+the deploying context points, which is `default` unless someone changed it. Built-in
+cluster-scoped kinds (Namespace, Node, ClusterRole, ClusterRoleBinding, PersistentVolume,
+StorageClass, CustomResourceDefinition, PriorityClass, RuntimeClass, webhook
+configurations, APIService, IngressClass, CSIDriver, VolumeAttachment and the like) are
+skipped.
+
+## Why it matters
+Namespaces are the unit Kubernetes scopes security by: RBAC RoleBindings, ResourceQuotas,
+LimitRanges, NetworkPolicies and Pod Security admission labels all apply per namespace.
+The `default` namespace exists in every cluster, usually has none of these, and is where
+anything deployed without thinking ends up, so workloads there share a space with
+strangers and with whatever permissions anyone ever granted in it. Separate namespaces
+per application or team let each get exactly the policies it needs (CIS 5.7.1, 5.7.4).
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+```
+
+## Fix
+```yaml
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+```
+
+## References
+- https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+- https://kubernetes.io/docs/concepts/security/multi-tenancy/
+- CIS Kubernetes Benchmark 5.7.1, 5.7.4
+"#,
+};
+
+pub(crate) fn check(context: &Context<'_>, object: &KubeObject, out: &mut Sink) {
+    if CLUSTER_SCOPED_KINDS.contains(&object.kind.as_str()) {
+        return;
+    }
+    match object.namespace.as_deref() {
+        Some("default") => {
+            let span = object
+                .metadata()
+                .and_then(|m| m.entry("namespace"))
+                .map(|(key, _)| key.span)
+                .unwrap_or_else(|| object.anchor_span());
+            out.report(
+                &META,
+                span,
+                format!("{} is placed in the `default` namespace", object.kind),
+            );
+        }
+        Some(_) => {}
+        None if context.settings.require_namespace => out.report(
+            &META,
+            object.anchor_span(),
+            format!(
+                "{} sets no namespace, so it lands in the deploying context's namespace (usually `default`)",
+                object.kind
+            ),
+        ),
+        None => {}
+    }
+}

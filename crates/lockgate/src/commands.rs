@@ -1,0 +1,302 @@
+//! What each subcommand does: validate arguments, drive the engine, write outputs and
+//! choose the exit code.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use lockgate_engine::{Baseline, Config, Date, Input, PROFILES, ScanOptions, scan};
+use lockgate_model::{Report, RuleMeta};
+use lockgate_report::{Format, WriteOptions};
+
+use crate::cli::{BaselineCommand, Cli, Command, ExplainArgs, RulesArgs, ScanArgs, ScanSelection};
+
+/// Standard input is limited so a runaway pipe cannot exhaust memory.
+const MAX_STDIN_BYTES: u64 = 64 * 1024 * 1024;
+
+pub fn run() -> anyhow::Result<ExitCode> {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match cli.command {
+        Command::Scan(args) => {
+            let scan_matches = matches
+                .subcommand_matches("scan")
+                .context("internal error: scan arguments missing")?;
+            run_scan(&args, scan_matches)
+        }
+        Command::Baseline(BaselineCommand::Write(args)) => {
+            let report = scan_selection(&args.selection, None, None)?;
+            let baseline = Baseline::from_findings(&report.findings);
+            std::fs::write(&args.output, baseline.to_json())
+                .with_context(|| format!("cannot write baseline {}", args.output.display()))?;
+            eprintln!(
+                "wrote {} finding(s) to {}; use it with `lockgate scan --baseline {}`",
+                baseline.findings.len(),
+                args.output.display(),
+                args.output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules(args) => list_rules(&args),
+        Command::Explain(args) => explain(&args),
+    }
+}
+
+/// Pairs each `--output` with the `--format` written before it on the command line.
+fn output_plan(
+    args: &ScanArgs,
+    matches: &ArgMatches,
+) -> anyhow::Result<Vec<(Format, Option<PathBuf>)>> {
+    let formats: Vec<Format> = args
+        .formats
+        .iter()
+        .map(|f| f.parse::<Format>().map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    let format_positions: Vec<usize> = matches
+        .indices_of("formats")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let output_positions: Vec<usize> = matches
+        .indices_of("outputs")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let mut plan: Vec<(Format, Option<PathBuf>)> = formats.iter().map(|f| (*f, None)).collect();
+    if plan.is_empty() {
+        plan.push((Format::Table, None));
+    }
+    for (output, position) in args.outputs.iter().zip(output_positions) {
+        let owner = format_positions.iter().rposition(|p| *p < position);
+        let index = match owner {
+            Some(index) => index,
+            None if formats.is_empty() => 0,
+            None => bail!(
+                "--output {} comes before any --format; write `--format FORMAT --output FILE`",
+                output.display()
+            ),
+        };
+        if plan[index].1.is_some() {
+            bail!(
+                "two --output files for the same --format {}; give --format once per output",
+                plan[index].0.name()
+            );
+        }
+        plan[index].1 = Some(output.clone());
+    }
+    let to_stdout = plan.iter().filter(|(_, path)| path.is_none()).count();
+    if to_stdout > 1 {
+        bail!("only one format can go to standard output; give the others an --output FILE");
+    }
+    Ok(plan)
+}
+
+fn run_scan(args: &ScanArgs, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
+    let plan = output_plan(args, matches)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path)?),
+        None => None,
+    };
+    let report = scan_selection(&args.selection, args.fail_on, baseline)?;
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    for (format, path) in &plan {
+        match path {
+            Some(path) => {
+                let file = File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let mut out = BufWriter::new(file);
+                lockgate_report::write(&report, *format, WriteOptions { color: false }, &mut out)
+                    .and_then(|()| out.flush())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            None => {
+                let stdout = io::stdout();
+                let mut out = stdout.lock();
+                let written =
+                    lockgate_report::write(&report, *format, WriteOptions { color }, &mut out)
+                        .and_then(|()| out.flush());
+                // A closed pipe (`lockgate scan | head`) is not an error worth reporting.
+                if let Err(error) = written
+                    && error.kind() != io::ErrorKind::BrokenPipe
+                {
+                    return Err(error).context("cannot write to standard output");
+                }
+            }
+        }
+    }
+    // When the table goes to a file or another format holds stdout, still tell a human
+    // the verdict on stderr.
+    if !plan.iter().any(|(f, p)| *f == Format::Table && p.is_none()) && io::stderr().is_terminal() {
+        eprintln!(
+            "lockgate: gate {} ({} open finding(s) at or above {})",
+            if report.gate.passed {
+                "passed"
+            } else {
+                "failed"
+            },
+            report.gate.failing,
+            report.gate.fail_on
+        );
+    }
+    Ok(if report.gate.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn scan_selection(
+    selection: &ScanSelection,
+    fail_on: Option<lockgate_model::Severity>,
+    baseline: Option<Baseline>,
+) -> anyhow::Result<Report> {
+    if let Some(profile) = &selection.profile
+        && !PROFILES.contains(&profile.as_str())
+    {
+        bail!(
+            "unknown profile `{profile}`: expected one of {}",
+            PROFILES.join(", ")
+        );
+    }
+    let paths = if selection.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        selection.paths.clone()
+    };
+    let mut inputs = Vec::new();
+    let mut read_stdin = false;
+    for path in &paths {
+        if path.as_os_str() == "-" {
+            if read_stdin {
+                bail!("`-` (standard input) was given twice");
+            }
+            read_stdin = true;
+            let mut text = String::new();
+            io::stdin()
+                .take(MAX_STDIN_BYTES + 1)
+                .read_to_string(&mut text)
+                .context("cannot read standard input as UTF-8 text")?;
+            if text.len() as u64 > MAX_STDIN_BYTES {
+                bail!(
+                    "standard input is larger than {} MiB",
+                    MAX_STDIN_BYTES / (1024 * 1024)
+                );
+            }
+            inputs.push(Input::Stdin(text));
+        } else if !path.exists() {
+            bail!("{} does not exist", path.display());
+        } else {
+            inputs.push(Input::Path(path.clone()));
+        }
+    }
+    let config = match &selection.config {
+        Some(path) => Config::load(path)?,
+        None => {
+            let start = paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."));
+            Config::discover(&start)?
+        }
+    };
+    let effective = config.resolve(selection.profile.as_deref(), fail_on)?;
+    let options = ScanOptions {
+        inputs,
+        config,
+        effective,
+        baseline,
+        today: Date::today(),
+        render: !selection.no_render,
+    };
+    Ok(scan(&options))
+}
+
+fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    let selected: Vec<&'static RuleMeta> = lockgate_rules::rules()
+        .iter()
+        .map(|r| r.meta)
+        .chain(lockgate_rules::engine_rules::ALL.iter().copied())
+        .filter(|meta| match &args.framework {
+            Some(prefix) => meta
+                .frameworks
+                .iter()
+                .any(|f| f.starts_with(prefix.as_str())),
+            None => true,
+        })
+        .collect();
+    if selected.is_empty() {
+        bail!(
+            "no rule is mapped to a framework starting with `{}`",
+            args.framework.as_deref().unwrap_or_default()
+        );
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let written = if args.format == "json" {
+        let infos: Vec<_> = selected.iter().map(|m| m.info()).collect();
+        serde_json::to_writer_pretty(&mut out, &infos)
+            .map_err(io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        write_rule_table(&selected, &mut out)
+    };
+    if let Err(error) = written
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        return Err(error.into());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_rule_table(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> {
+    let name_width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    writeln!(
+        out,
+        "{:<9} {:<8} {:<name_width$} TITLE",
+        "ID", "SEVERITY", "NAME"
+    )?;
+    for rule in rules {
+        writeln!(
+            out,
+            "{:<9} {:<8} {:<name_width$} {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.name,
+            rule.title
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{} rules. `lockgate explain ID` prints a rule's documentation.",
+        rules.len()
+    )
+}
+
+fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let Some(rule) = lockgate_rules::find_rule(&args.rule) else {
+        bail!("no rule `{}`; `lockgate rules` lists them all", args.rule);
+    };
+    let mut out = io::stdout().lock();
+    let text = format!(
+        "# {} {}: {}\n\nSeverity: {}\nApplies to: {}\nFrameworks: {}\n\n{}\n",
+        rule.id,
+        rule.name,
+        rule.title,
+        rule.severity,
+        rule.applies_to.join(", "),
+        rule.frameworks.join(", "),
+        rule.docs.trim_end()
+    );
+    if let Err(error) = out.write_all(text.as_bytes())
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        return Err(error.into());
+    }
+    Ok(ExitCode::SUCCESS)
+}
