@@ -2,6 +2,7 @@
 //! baseline, and the pass/fail decision.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use globset::Glob;
 use lockgate_model::{Finding, FindingStatus, GateSummary, Severity, fingerprint};
@@ -37,13 +38,18 @@ pub(crate) fn assign_fingerprints(findings: &mut [Finding]) {
 }
 
 /// Whether a path glob matches a finding's path, as shown or relative to the directory
-/// holding the configuration file.
-fn path_matches(glob: &globset::GlobMatcher, path: &str, config_dir: Option<&str>) -> bool {
-    glob.is_match(path)
-        || config_dir
-            .and_then(|dir| path.strip_prefix(dir))
-            .map(|rest| rest.trim_start_matches('/'))
-            .is_some_and(|rest| glob.is_match(rest))
+/// holding the configuration file (so waivers work from any working directory).
+fn path_matches(glob: &globset::GlobMatcher, path: &str, config_dir: Option<&Path>) -> bool {
+    if glob.is_match(path) {
+        return true;
+    }
+    let Some(dir) = config_dir else {
+        return false;
+    };
+    std::path::absolute(path)
+        .ok()
+        .and_then(|absolute| absolute.strip_prefix(dir).ok().map(Path::to_path_buf))
+        .is_some_and(|relative| glob.is_match(relative))
 }
 
 /// Applies waivers; returns findings about expired and unused waivers.
@@ -52,7 +58,8 @@ pub(crate) fn apply_waivers(
     waivers: &[Waiver],
     today: Date,
     config_path: &str,
-    config_dir: Option<&str>,
+    config_dir: Option<&Path>,
+    scanned_paths: &[String],
     analyzer: &Analyzer<'_>,
 ) -> Vec<Finding> {
     let mut extra = Vec::new();
@@ -104,7 +111,11 @@ pub(crate) fn apply_waivers(
                 };
             }
         }
-        if !used {
+        // A waiver scoped to files this scan did not read is not stale, just out of view.
+        let in_view = path_glob
+            .as_ref()
+            .is_none_or(|g| scanned_paths.iter().any(|p| path_matches(g, p, config_dir)));
+        if !used && in_view {
             extra.push(analyzer.finding(
                 &engine_rules::UNUSED_WAIVER,
                 config_path,

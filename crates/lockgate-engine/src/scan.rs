@@ -97,7 +97,9 @@ pub fn scan(options: &ScanOptions) -> Report {
     let mut stats = ScanStats::default();
     let mut findings = Vec::new();
     let mut sources = SourceMap::default();
+    let mut scanned_paths = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
+        scanned_paths.push(outcome.path.clone());
         stats.files += 1;
         stats.documents += outcome.documents;
         stats.objects += outcome.objects;
@@ -126,20 +128,21 @@ pub fn scan(options: &ScanOptions) -> Report {
         .config
         .path
         .as_deref()
-        .map(display_path)
+        .map(sources::display_relative)
         .unwrap_or_else(|| crate::config::CONFIG_FILE_NAME.to_string());
     let config_dir = options
         .config
         .path
         .as_deref()
         .and_then(Path::parent)
-        .map(display_path);
+        .and_then(|dir| std::path::absolute(dir).ok());
     let mut waiver_findings = gate::apply_waivers(
         &mut findings,
         &effective.waivers,
         options.today,
         &config_path,
         config_dir.as_deref(),
+        &scanned_paths,
         &analyzer,
     );
     if !waiver_findings.is_empty()

@@ -48,6 +48,19 @@ pub(crate) fn display_path(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
+/// Display form of a path relative to the current directory when it lies below it
+/// (configuration files are found by absolute path; findings show relative ones).
+pub(crate) fn display_relative(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    match relative {
+        Some(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+        Some(relative) => display_path(&relative),
+        None => display_path(path),
+    }
+}
+
 /// Walks one input path. A file given explicitly is always taken, whatever its extension.
 pub(crate) fn walk(root: &Path, excludes: &GlobSet, walked: &mut Walked) {
     if root.is_file() {

@@ -78,6 +78,20 @@ const POINTER_WORDS: &[&str] = &[
     "version",
     "rotation",
     "location",
+    "method",
+    "methods",
+    "strategy",
+    "scheme",
+    "realm",
+    "backend",
+    "server",
+    "service",
+    "domain",
+    "scope",
+    "scopes",
+    "store",
+    "mount",
+    "prefix",
 ];
 
 /// Splits a name into lower-case words at separators and camelCase boundaries:
@@ -146,7 +160,7 @@ pub(crate) fn is_credential_name(name: &str) -> bool {
 pub(crate) fn is_placeholder_value(value: &str) -> bool {
     const EXACT: &[&str] = &[
         "none", "null", "nil", "true", "false", "todo", "tbd", "fixme", "example", "dummy",
-        "sample", "empty", "unset",
+        "sample", "empty", "unset", "enabled", "disabled", "required", "optional",
     ];
     const CONTAINED: &[&str] = &[
         "changeme",
@@ -457,6 +471,9 @@ mod tests {
             "TOKEN_TTL",
             "JWT_SECRET_ROTATION",
             "AWS_ACCESS_KEY_ID",
+            "AUTH_METHOD",
+            "authStrategy",
+            "SECRET_STORE",
             "",
         ] {
             assert!(!is_credential_name(name), "{name}");
@@ -483,6 +500,7 @@ mod tests {
             "ENC(kd83jdm2)",
             "/run/secrets/db-password",
             "REDACTED",
+            "enabled",
         ] {
             assert!(is_placeholder_value(value), "{value:?}");
         }

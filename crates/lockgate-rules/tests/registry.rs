@@ -2,6 +2,8 @@
 //! with the fixed sections, framework mappings, and a fixture file in which every
 //! object named `bad-*` makes the rule fire and every `good-*` object does not.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 

@@ -34,8 +34,8 @@ keys are not reported. `binaryData` is not inspected.
 ## Why it matters
 ConfigMaps are meant for non-confidential configuration, and everything about them
 assumes so: they are readable by far more subjects than Secrets (many roles, including
-the built-in `view` ClusterRole, grant `get` on ConfigMaps but not on Secrets), they are
-not covered by encryption at rest configured for Secrets, they are printed by
+the built-in `view` ClusterRole, grant `get` on ConfigMaps but not on Secrets), encryption
+at rest is usually configured for Secrets only, their values are printed by
 `kubectl describe`, and they are committed to source control without review by whoever
 guards the secrets. A credential in one is readable by anyone who can read the
 namespace's configuration, and stays in git history after it is removed.
@@ -76,7 +76,7 @@ was committed.
 };
 
 pub(crate) fn check(_: &Context<'_>, object: &KubeObject, out: &mut Sink) {
-    if object.kind != "ConfigMap" {
+    if object.kind != "ConfigMap" || !object.group().is_empty() {
         return;
     }
     let Some(data) = object.root.get("data").and_then(|d| d.as_map()) else {

@@ -33,7 +33,8 @@ A literal value is part of the manifest: everyone who can read the repository, t
 logs, the rendered Helm release or the object in the cluster (`get` on Pods or
 Deployments, which far more people hold than `get` on Secrets) can read the credential.
 It cannot be rotated without a new commit and rollout, git history keeps it after it is
-removed, and it also shows up in `kubectl describe`, crash dumps and process listings.
+removed, and it is copied into `kubectl describe` output, every old ReplicaSet of a
+Deployment's revision history, and Helm's stored releases.
 
 ## Example
 ```yaml

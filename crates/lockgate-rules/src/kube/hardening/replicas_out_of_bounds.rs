@@ -87,13 +87,13 @@ pub(crate) fn check(context: &Context<'_>, object: &KubeObject, out: &mut Sink) 
             (
                 count,
                 key.span,
-                format!("{} has {count} replicas", object.kind),
+                format!("{} sets `replicas: {count}`", object.kind),
             )
         }
         None => (
             1,
             object.anchor_span(),
-            format!("{} sets no replicas (so 1)", object.kind),
+            format!("{} sets no replicas (so 1 by default)", object.kind),
         ),
     };
     if let Some(min) = min

@@ -69,10 +69,13 @@ audience-bound token through a `projected` volume with a `serviceAccountToken` s
 pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
     match pod.field("automountServiceAccountToken") {
         Some((_, value)) if value.as_bool() == Some(false) => {}
-        Some((key, _)) => out.report(
+        Some((key, value)) => out.report(
             &META,
             key.span,
-            "pod mounts its ServiceAccount token (`automountServiceAccountToken` is not false)",
+            format!(
+                "pod mounts its ServiceAccount token (`automountServiceAccountToken: {}`)",
+                value.scalar_text().unwrap_or_else(|| "null".into())
+            ),
         ),
         None => out.report(
             &META,

@@ -67,12 +67,13 @@ pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
     {
         match container.security_context("readOnlyRootFilesystem") {
             Some((_, value)) if value.as_bool() == Some(true) => {}
-            Some((key, _)) => out.report(
+            Some((key, value)) => out.report(
                 &META,
                 key.span,
                 format!(
-                    "{} has a writable root file system (`readOnlyRootFilesystem` is not true)",
-                    container.describe()
+                    "{} has a writable root file system (`readOnlyRootFilesystem: {}`)",
+                    container.describe(),
+                    value.scalar_text().unwrap_or_else(|| "null".into())
                 ),
             ),
             None => out.report(

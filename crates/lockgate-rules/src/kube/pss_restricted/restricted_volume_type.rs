@@ -85,7 +85,9 @@ pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
             out.report(
                 &META,
                 key.span,
-                format!("volume `{name}` uses a `{source}` source, which the restricted profile does not allow"),
+                format!(
+                    "volume `{name}` is of type `{source}`, which the restricted profile does not allow"
+                ),
             );
         }
     }
