@@ -234,6 +234,11 @@ impl Tally {
         let _ = writeln!(out, "unmapped cases: {unmapped}");
         for (reason, keys) in &self.unmapped {
             let _ = writeln!(out, "  {:>3} × {reason}", keys.len());
+            if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+                for key in keys {
+                    let _ = writeln!(out, "        {key}");
+                }
+            }
         }
         let _ = writeln!(out, "misses: {}", self.misses.len());
         for miss in &self.misses {
