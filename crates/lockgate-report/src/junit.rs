@@ -38,11 +38,6 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let failing = |f: &Finding| f.status.is_open() && f.severity >= fail_on;
     let total = report.findings.len() + 1;
     let failures = report.gate.failing + usize::from(!report.gate.passed);
-    let skipped = report
-        .findings
-        .iter()
-        .filter(|f| !f.status.is_open())
-        .count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
