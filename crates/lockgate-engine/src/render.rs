@@ -37,6 +37,52 @@ pub(crate) fn helm_template(dir: &Path) -> Result<String, RenderError> {
     )
 }
 
+/// Splits `helm template` output by its `# Source: chart/templates/x.yaml` comments, so
+/// findings name the template that produced them (`helm://DIR/templates/x.yaml`).
+/// Documents before any `Source` comment stay under `helm://DIR`.
+pub(crate) fn split_helm_output(chart: &str, text: &str) -> Vec<(String, String)> {
+    let mut parts: Vec<(String, String)> = Vec::new();
+    let mut current_source: Option<String> = None;
+    let mut current = String::new();
+    let mut flush =
+        |source: &Option<String>, text: &mut String, parts: &mut Vec<(String, String)>| {
+            if text.trim().is_empty() {
+                text.clear();
+                return;
+            }
+            let path = match source {
+                Some(source) => format!("helm://{chart}/{source}"),
+                None => format!("helm://{chart}"),
+            };
+            match parts.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, existing)) => {
+                    existing.push_str("---\n");
+                    existing.push_str(text);
+                }
+                None => parts.push((path, std::mem::take(text))),
+            }
+            text.clear();
+        };
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            flush(&current_source, &mut current, &mut parts);
+            current_source = None;
+            continue;
+        }
+        if let Some(source) = line.strip_prefix("# Source: ") {
+            // `chart/templates/x.yaml`: drop the chart's own name.
+            let source = source.trim();
+            let relative = source.split_once('/').map_or(source, |(_, rest)| rest);
+            if current.trim().is_empty() {
+                current_source = Some(relative.to_string());
+            }
+        }
+        current.push_str(line);
+    }
+    flush(&current_source, &mut current, &mut parts);
+    parts
+}
+
 fn run(program: &'static str, args: &[&std::ffi::OsStr]) -> Result<String, RenderError> {
     let mut child = match Command::new(program)
         .args(args)
@@ -107,4 +153,29 @@ fn read_bounded(pipe: Option<impl Read>) -> Vec<u8> {
         let _ = std::io::copy(&mut limited.into_inner(), &mut std::io::sink());
     }
     buffer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_output_is_split_by_template() {
+        let output = "---\n# Source: web/templates/svc.yaml\napiVersion: v1\nkind: Service\n---\n# Source: web/templates/deploy.yaml\napiVersion: apps/v1\nkind: Deployment\n---\n# Source: web/templates/svc.yaml\napiVersion: v1\nkind: Service\n";
+        let parts = split_helm_output("charts/web", output);
+        let paths: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "helm://charts/web/templates/svc.yaml",
+                "helm://charts/web/templates/deploy.yaml"
+            ]
+        );
+        assert_eq!(parts[0].1.matches("kind: Service").count(), 2);
+        assert!(
+            parts[1]
+                .1
+                .starts_with("# Source: web/templates/deploy.yaml\n")
+        );
+    }
 }

@@ -228,7 +228,7 @@ fn render_all(
             continue;
         }
         match render::helm_template(chart) {
-            Ok(text) => rendered.push((format!("helm://{}", display_path(chart)), text)),
+            Ok(text) => rendered.extend(render::split_helm_output(&display_path(chart), &text)),
             Err(RenderError::Missing(tool)) => {
                 missing(tool, "Helm chart skipped", chart, notices);
             }

@@ -145,6 +145,8 @@ pub fn objects_from_document(root: Node, document: usize) -> Vec<Result<KubeObje
     match items.value {
         Value::Seq(items) => items
             .into_iter()
+            // An empty entry (`- null`, `- ~`) is nothing to check, not an error.
+            .filter(|item| !item.is_null())
             .map(|item| {
                 let span = item.span;
                 match KubeObject::from_node(item, document) {

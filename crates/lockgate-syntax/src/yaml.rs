@@ -204,7 +204,89 @@ pub struct ParsedStream {
 }
 
 /// Parses every document of a YAML (or JSON) stream. Empty documents are dropped.
+///
+/// Quoted scalars whose continuation lines are indented less than the YAML 1.2 rules
+/// require are accepted, as libyaml-based parsers (and so `kubectl`) accept them: such a
+/// scalar is re-indented (leading spaces of continuation lines are folded away, so its
+/// value is unchanged) and the stream parsed again.
 pub fn parse_stream(text: &str, limits: Limits) -> ParsedStream {
+    const MAX_REPAIRS: usize = 32;
+    let mut repaired: Option<String> = None;
+    for _ in 0..MAX_REPAIRS {
+        let current = repaired.as_deref().unwrap_or(text);
+        let stream = parse_once(current, limits);
+        let Some(error) = &stream.error else {
+            return stream;
+        };
+        if error.message != QUOTED_INDENT_ERROR {
+            return stream;
+        }
+        match reindent_quoted_scalar(current, error.line, error.column) {
+            Some(fixed) => repaired = Some(fixed),
+            None => return stream,
+        }
+    }
+    parse_once(repaired.as_deref().unwrap_or(text), limits)
+}
+
+const QUOTED_INDENT_ERROR: &str = "invalid indentation in quoted scalar";
+
+/// Indents the continuation lines of the quoted scalar opening at `line`/`column`
+/// (1-based) to the quote's column. Returns `None` when nothing could be changed.
+fn reindent_quoted_scalar(text: &str, line: u32, column: u32) -> Option<String> {
+    let line_index = usize::try_from(line).ok()?.checked_sub(1)?;
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line_index)
+        .map(str::len)
+        .sum();
+    let column_index = usize::try_from(column).ok()?.checked_sub(1)?;
+    let quote_offset = line_start + text.get(line_start..)?.char_indices().nth(column_index)?.0;
+    let quote = text.get(quote_offset..)?.chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    // Find the closing quote, honouring `\"` in double quotes and `''` in single quotes.
+    let body = text.get(quote_offset + 1..)?;
+    let mut end = None;
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            ('"', '\\') => {
+                chars.next();
+            }
+            ('\'', '\'') if chars.peek().is_some_and(|(_, n)| *n == '\'') => {
+                chars.next();
+            }
+            (q, c) if c == q => {
+                end = Some(quote_offset + 1 + i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    let indent = " ".repeat(column_index + 1);
+    let scalar = text.get(quote_offset..end)?;
+    let mut fixed_scalar = String::with_capacity(scalar.len() + 64);
+    let mut changed = false;
+    for (n, piece) in scalar.split_inclusive('\n').enumerate() {
+        if n > 0 && !piece.trim().is_empty() {
+            let content = piece.trim_start_matches([' ', '\t']);
+            let current = piece.len() - content.len();
+            if current <= column_index {
+                fixed_scalar.push_str(&indent);
+                fixed_scalar.push_str(content);
+                changed = true;
+                continue;
+            }
+        }
+        fixed_scalar.push_str(piece);
+    }
+    changed.then(|| format!("{}{}{}", &text[..quote_offset], fixed_scalar, &text[end..]))
+}
+
+fn parse_once(text: &str, limits: Limits) -> ParsedStream {
     let mut builder = Builder::new(limits);
     let mut stream = ParsedStream::default();
     for event in Parser::new_from_str(text) {
@@ -627,6 +709,17 @@ mod tests {
         let text = "[".repeat(100_000);
         let stream = parse(&text);
         assert!(stream.error.unwrap().message.contains("nesting"));
+    }
+
+    #[test]
+    fn under_indented_quoted_scalars_are_accepted_like_libyaml() {
+        let text = "command:\n  - sh\n  - \"exec a \\\n --flag=1 \\\"x\\\" \\\nb\"\nnext: 1\n";
+        let stream = parse(text);
+        assert!(stream.error.is_none(), "{:?}", stream.error);
+        let doc = &stream.documents[0];
+        let command = doc.get("command").unwrap().items();
+        assert_eq!(command[1].as_str(), Some("exec a --flag=1 \"x\" b"));
+        assert_eq!(doc.get("next").unwrap().span.line, 6);
     }
 
     #[test]

@@ -153,6 +153,7 @@ pub struct Miss {
     pub group: String,
     pub mapping: String,
     pub expected: bool,
+    pub got: &'static str,
     pub messages: Vec<String>,
 }
 
@@ -164,6 +165,9 @@ pub struct Tally {
     pub misses: Vec<Miss>,
     /// reason → case keys
     pub unmapped: BTreeMap<String, Vec<String>>,
+    /// Compared cases whose input lockgate could not parse (LG-001): shown, since a parse
+    /// error silently turns into "no violation".
+    pub parse_errors: Vec<String>,
 }
 
 impl Tally {
@@ -184,11 +188,16 @@ impl Tally {
         expected_violation: bool,
         findings: &[&Finding],
     ) {
+        if findings.iter().any(|f| f.rule_id == "LG-001") {
+            self.parse_errors.push(key.to_string());
+        }
         let hits = matching(findings, sels);
         let got = !hits.is_empty();
+        // A clean result from input lockgate could not parse is not a pass.
+        let unparsed_clean = !got && findings.iter().any(|f| f.rule_id == "LG-001");
         let entry = self.groups.entry(group.to_string()).or_default();
         entry.1 += 1;
-        if got == expected_violation {
+        if got == expected_violation && !unparsed_clean {
             entry.0 += 1;
             return;
         }
@@ -203,6 +212,12 @@ impl Tally {
                 .map(|f| format!("{} (filtered out or not counted): {}", f.rule_id, f.message))
                 .collect()
         };
+        if unparsed_clean && !expected_violation {
+            messages.insert(
+                0,
+                "no finding, but only because lockgate could not parse (part of) the input".into(),
+            );
+        }
         if messages.is_empty() {
             messages.push("no finding of the mapped rule(s)".into());
         }
@@ -211,6 +226,13 @@ impl Tally {
             group: group.to_string(),
             mapping: describe_sels(sels),
             expected: expected_violation,
+            got: if got {
+                "violation"
+            } else if unparsed_clean {
+                "a parse error"
+            } else {
+                "none"
+            },
             messages,
         });
     }
@@ -240,6 +262,12 @@ impl Tally {
                 }
             }
         }
+        let _ = writeln!(
+            out,
+            "compared cases with parse errors (LG-001): {} {:?}",
+            self.parse_errors.len(),
+            self.parse_errors
+        );
         let _ = writeln!(out, "misses: {}", self.misses.len());
         for miss in &self.misses {
             let _ = writeln!(
@@ -253,7 +281,7 @@ impl Tally {
                 } else {
                     "no violation"
                 },
-                if miss.expected { "none" } else { "violation" },
+                miss.got,
             );
             for message in &miss.messages {
                 let _ = writeln!(out, "       - {message}");

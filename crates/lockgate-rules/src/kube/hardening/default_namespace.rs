@@ -50,7 +50,8 @@ the deploying context points, which is `default` unless someone changed it. Buil
 cluster-scoped kinds (Namespace, Node, ClusterRole, ClusterRoleBinding, PersistentVolume,
 StorageClass, CustomResourceDefinition, PriorityClass, RuntimeClass, webhook
 configurations, APIService, IngressClass, CSIDriver, VolumeAttachment and the like) are
-skipped.
+skipped, and so are the objects Kubernetes itself keeps in `default`: the `default`
+ServiceAccount and the `kubernetes` Service.
 
 ## Why it matters
 Namespaces are the unit Kubernetes scopes security by: RBAC RoleBindings, ResourceQuotas,
@@ -92,8 +93,18 @@ metadata:
 "#,
 };
 
+/// The objects Kubernetes itself creates in `default`: its `default` ServiceAccount and
+/// the `kubernetes` Service. They belong there; exports of a cluster often include them.
+fn is_built_in_default_object(object: &KubeObject) -> bool {
+    matches!(object.namespace.as_deref(), None | Some("default"))
+        && matches!(
+            (object.kind.as_str(), object.name.as_deref()),
+            ("ServiceAccount", Some("default")) | ("Service", Some("kubernetes"))
+        )
+}
+
 pub(crate) fn check(context: &Context<'_>, object: &KubeObject, out: &mut Sink) {
-    if CLUSTER_SCOPED_KINDS.contains(&object.kind.as_str()) {
+    if CLUSTER_SCOPED_KINDS.contains(&object.kind.as_str()) || is_built_in_default_object(object) {
         return;
     }
     match object.namespace.as_deref() {
@@ -119,5 +130,44 @@ pub(crate) fn check(context: &Context<'_>, object: &KubeObject, out: &mut Sink) 
             ),
         ),
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lockgate_kube::objects_from_document;
+    use lockgate_syntax::{Limits, parse_stream};
+
+    use crate::{Context, Settings, Sink};
+
+    fn fires(text: &str) -> bool {
+        let settings = Settings {
+            require_namespace: true,
+            ..Settings::default()
+        };
+        let document = parse_stream(text, Limits::default()).documents.remove(0);
+        let object = objects_from_document(document, 0).remove(0).unwrap();
+        let mut sink = Sink::new();
+        super::check(
+            &Context {
+                settings: &settings,
+            },
+            &object,
+            &mut sink,
+        );
+        !sink.hits().is_empty()
+    }
+
+    #[test]
+    fn objects_kubernetes_keeps_in_default_are_exempt() {
+        assert!(!fires(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: default}\n"
+        ));
+        assert!(!fires(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes}\n"
+        ));
+        assert!(fires(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\n"
+        ));
     }
 }

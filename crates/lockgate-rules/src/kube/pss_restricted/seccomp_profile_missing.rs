@@ -28,9 +28,12 @@ container's `securityContext.seccompProfile`, or the pod's when the container do
 set one. Its `type` must be `RuntimeDefault` or `Localhost`. The rule fires when neither
 level sets a profile, and whenever either level sets another type (`Unconfined`, or no
 type at all): as in the Pod Security Standards, a disallowed pod-level profile fails even
-if every container overrides it. `Unconfined` is also reported by KUBE-010. The legacy
-`seccomp.security.alpha.kubernetes.io` annotations do not count: current kubelets ignore
-them. Pods with `spec.os.name: windows` are skipped.
+if every container overrides it. `Unconfined` is also reported by KUBE-010. When no field
+is set, the legacy annotations `container.seccomp.security.alpha.kubernetes.io/<name>` or
+`seccomp.security.alpha.kubernetes.io/pod` with `runtime/default`, `docker/default` or
+`localhost/<profile>` are accepted, because clusters before Kubernetes 1.27 apply them;
+move to the field, which current kubelets require. Pods with `spec.os.name: windows` are
+skipped.
 
 ## Why it matters
 Unless the kubelet runs with `--seccomp-default` (off by default), a container without a
@@ -79,6 +82,22 @@ fn disallowed_type(profile: &Node) -> Option<String> {
     }
 }
 
+/// Whether a legacy seccomp annotation (container-specific, else pod-wide) selects a
+/// confining profile for the container.
+fn legacy_annotation_confines(pod: &PodSpecView<'_>, container: &str) -> bool {
+    let annotation = pod
+        .annotation(&format!(
+            "container.seccomp.security.alpha.kubernetes.io/{container}"
+        ))
+        .or_else(|| pod.annotation("seccomp.security.alpha.kubernetes.io/pod"));
+    annotation
+        .and_then(|(_, value)| value.as_str())
+        .is_some_and(|profile| {
+            matches!(profile, "runtime/default" | "docker/default")
+                || profile.starts_with("localhost/")
+        })
+}
+
 pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
     if is_windows_pod(pod) {
         return;
@@ -111,6 +130,8 @@ pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
                     );
                 }
             }
+            // Clusters before Kubernetes 1.27 also honour the legacy annotations.
+            None if legacy_annotation_confines(pod, container.name()) => {}
             None => out.report(
                 &META,
                 container.security_context_anchor(),
