@@ -44,7 +44,7 @@ pub(crate) fn split_helm_output(chart: &str, text: &str) -> Vec<(String, String)
     let mut parts: Vec<(String, String)> = Vec::new();
     let mut current_source: Option<String> = None;
     let mut current = String::new();
-    let mut flush =
+    let flush =
         |source: &Option<String>, text: &mut String, parts: &mut Vec<(String, String)>| {
             if text.trim().is_empty() {
                 text.clear();
