@@ -44,25 +44,24 @@ pub(crate) fn split_helm_output(chart: &str, text: &str) -> Vec<(String, String)
     let mut parts: Vec<(String, String)> = Vec::new();
     let mut current_source: Option<String> = None;
     let mut current = String::new();
-    let flush =
-        |source: &Option<String>, text: &mut String, parts: &mut Vec<(String, String)>| {
-            if text.trim().is_empty() {
-                text.clear();
-                return;
-            }
-            let path = match source {
-                Some(source) => format!("helm://{chart}/{source}"),
-                None => format!("helm://{chart}"),
-            };
-            match parts.iter_mut().find(|(p, _)| *p == path) {
-                Some((_, existing)) => {
-                    existing.push_str("---\n");
-                    existing.push_str(text);
-                }
-                None => parts.push((path, std::mem::take(text))),
-            }
+    let flush = |source: &Option<String>, text: &mut String, parts: &mut Vec<(String, String)>| {
+        if text.trim().is_empty() {
             text.clear();
+            return;
+        }
+        let path = match source {
+            Some(source) => format!("helm://{chart}/{source}"),
+            None => format!("helm://{chart}"),
         };
+        match parts.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, existing)) => {
+                existing.push_str("---\n");
+                existing.push_str(text);
+            }
+            None => parts.push((path, std::mem::take(text))),
+        }
+        text.clear();
+    };
     for line in text.split_inclusive('\n') {
         if line.trim_end() == "---" {
             flush(&current_source, &mut current, &mut parts);

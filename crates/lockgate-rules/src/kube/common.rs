@@ -73,3 +73,29 @@ pub(crate) fn has_quantity(section: Option<&Node>, resource: &str) -> bool {
         .and_then(|s| s.get(resource))
         .is_some_and(|q| !q.is_null())
 }
+
+/// Reports every long-running app container of a non-batch pod that lacks `probe`
+/// (`livenessProbe`, `readinessProbe`); `what` names it in the message.
+pub(crate) fn report_missing_probe(
+    pod: &lockgate_kube::PodSpecView<'_>,
+    probe: &str,
+    what: &str,
+    rule: &'static lockgate_model::RuleMeta,
+    out: &mut crate::Sink,
+) {
+    if pod.is_batch() {
+        return;
+    }
+    for container in pod.app_containers() {
+        if container
+            .field(probe)
+            .is_none_or(|(_, value)| value.is_null())
+        {
+            out.report(
+                rule,
+                container.anchor_span(),
+                format!("{} has no {what}", container.describe()),
+            );
+        }
+    }
+}

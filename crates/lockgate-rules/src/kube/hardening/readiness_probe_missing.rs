@@ -3,6 +3,7 @@
 use lockgate_kube::PodSpecView;
 use lockgate_model::{RuleMeta, Severity};
 
+use crate::kube::common::report_missing_probe;
 use crate::{Context, Sink};
 
 pub(crate) static META: RuleMeta = RuleMeta {
@@ -53,19 +54,5 @@ containers:
 };
 
 pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
-    if pod.is_batch() {
-        return;
-    }
-    for container in pod.app_containers() {
-        if container
-            .field("readinessProbe")
-            .is_none_or(|(_, probe)| probe.is_null())
-        {
-            out.report(
-                &META,
-                container.anchor_span(),
-                format!("{} has no readiness probe", container.describe()),
-            );
-        }
-    }
+    report_missing_probe(pod, "readinessProbe", "readiness probe", &META, out);
 }
