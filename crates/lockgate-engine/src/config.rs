@@ -437,7 +437,7 @@ expires = "2099-01-01"
         );
         assert_eq!(effective.settings.required_labels, ["team"]);
         assert_eq!(effective.settings.min_replicas, Some(3));
-        assert_eq!(effective.waivers[0].span.line, 13);
+        assert_eq!(effective.waivers[0].span.line, 12);
         let cli = config
             .resolve(Some("dev"), Some(Severity::Critical))
             .unwrap();
