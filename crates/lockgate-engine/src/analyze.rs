@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use lockgate_kube::{ObjectError, objects_from_document};
-use lockgate_model::{Finding, FindingStatus, ObjectRef, RuleMeta, Span};
+use lockgate_model::{Finding, FindingStatus, Notice, NoticeLevel, ObjectRef, RuleMeta, Span};
 use lockgate_rules::{Check, Context, Rule, Sink, engine_rules};
 use lockgate_syntax::{Limits, parse_stream};
 
@@ -17,6 +17,7 @@ pub(crate) struct Outcome {
     pub path: String,
     pub text: Option<Arc<str>>,
     pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
     pub documents: usize,
     pub objects: usize,
 }
@@ -37,49 +38,107 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Reads and analyses a file, refusing binary, non-UTF-8 and oversized files.
-    pub fn analyze_file(&self, path: &std::path::Path, shown: String) -> Outcome {
-        let refuse = |message: String| {
-            let mut outcome = Outcome {
-                path: shown.clone(),
-                ..Outcome::default()
-            };
-            outcome.findings.push(self.finding(
-                &engine_rules::PARSE_ERROR,
-                &shown,
-                Span::point(1, 1),
-                None,
-                message,
-            ));
-            outcome
+    ///
+    /// `explicit` files were named by the user, so every problem with them is a
+    /// `parse-error` finding. Files found by walking a directory may be anything with a
+    /// YAML or JSON extension (a `tsconfig.json` with comments, a template); a problem
+    /// with one that does not look like a Kubernetes manifest is a warning notice, so it
+    /// does not fail the gate.
+    pub fn analyze_file(&self, path: &std::path::Path, shown: String, explicit: bool) -> Outcome {
+        let mut outcome = Outcome {
+            path: shown.clone(),
+            ..Outcome::default()
         };
         let size = match std::fs::metadata(path) {
             Ok(meta) => meta.len(),
-            Err(error) => return refuse(format!("cannot read file: {error}")),
+            Err(error) => {
+                self.problem(
+                    &mut outcome,
+                    true,
+                    Span::point(1, 1),
+                    format!("cannot read file: {error}"),
+                );
+                return outcome;
+            }
         };
         if size > self.effective.max_file_size {
-            return refuse(format!(
-                "file is {size} bytes, over the {}-byte limit; raise `max-file-size` in lockgate.toml to scan it",
-                self.effective.max_file_size
-            ));
+            let looks = explicit || prefix_looks_like_manifest(path);
+            self.problem(
+                &mut outcome,
+                looks,
+                Span::point(1, 1),
+                format!(
+                    "file is {size} bytes, over the {}-byte limit; raise `max-file-size` in lockgate.toml to scan it",
+                    self.effective.max_file_size
+                ),
+            );
+            return outcome;
         }
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
-            Err(error) => return refuse(format!("cannot read file: {error}")),
+            Err(error) => {
+                self.problem(
+                    &mut outcome,
+                    true,
+                    Span::point(1, 1),
+                    format!("cannot read file: {error}"),
+                );
+                return outcome;
+            }
         };
         if bytes.iter().take(8192).any(|&b| b == 0) {
-            return refuse("binary file (contains NUL bytes), not a YAML or JSON manifest".into());
+            self.problem(
+                &mut outcome,
+                explicit,
+                Span::point(1, 1),
+                "binary file (contains NUL bytes), not a YAML or JSON manifest".into(),
+            );
+            return outcome;
         }
         match String::from_utf8(bytes) {
-            Ok(text) => self.analyze_text(shown, Arc::from(text)),
-            Err(error) => refuse(format!(
-                "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
-                error.utf8_error().valid_up_to()
-            )),
+            Ok(text) => self.analyze_text(shown, Arc::from(text), explicit),
+            Err(error) => {
+                let looks =
+                    explicit || looks_like_manifest(&String::from_utf8_lossy(error.as_bytes()));
+                self.problem(
+                    &mut outcome,
+                    looks,
+                    Span::point(1, 1),
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
+                        error.utf8_error().valid_up_to()
+                    ),
+                );
+                outcome
+            }
+        }
+    }
+
+    /// Records a problem with a whole source: a `parse-error` finding when the source is
+    /// (or looks like) a manifest, else a warning notice.
+    fn problem(&self, outcome: &mut Outcome, as_finding: bool, span: Span, message: String) {
+        if as_finding {
+            let finding = self.finding(
+                &engine_rules::PARSE_ERROR,
+                &outcome.path,
+                span,
+                None,
+                message,
+            );
+            outcome.findings.push(finding);
+        } else {
+            outcome.notices.push(Notice {
+                level: NoticeLevel::Warning,
+                message: format!("skipped, not a Kubernetes manifest: {message}"),
+                path: Some(outcome.path.clone()),
+            });
         }
     }
 
     /// Parses a text and runs every enabled rule on every object in it.
-    pub fn analyze_text(&self, path: String, text: Arc<str>) -> Outcome {
+    /// `strict` sources (named files, stdin, renders) report every syntax error as a
+    /// finding; others only when they look like Kubernetes manifests.
+    pub fn analyze_text(&self, path: String, text: Arc<str>, strict: bool) -> Outcome {
         // A UTF-8 byte-order mark is legal at the start of a file but not YAML content.
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let stream = parse_stream(body, Limits::default());
@@ -96,13 +155,13 @@ impl<'a> Analyzer<'a> {
             } else {
                 (error.line, error.column)
             };
-            outcome.findings.push(self.finding(
-                &engine_rules::PARSE_ERROR,
-                &path,
+            let looks = strict || looks_like_manifest(body);
+            self.problem(
+                &mut outcome,
+                looks,
                 Span::point(line, column),
-                None,
                 format!("invalid YAML/JSON: {}", error.message),
-            ));
+            );
         }
         let settings = &self.effective.settings;
         let context = Context { settings };
@@ -204,4 +263,18 @@ impl<'a> Analyzer<'a> {
             status: FindingStatus::Open,
         }
     }
+}
+
+/// Whether a text mentions both `apiVersion` and `kind`, as every manifest does.
+fn looks_like_manifest(text: &str) -> bool {
+    text.contains("apiVersion") && text.contains("kind")
+}
+
+/// [`looks_like_manifest`] on the first 64 KiB of a file too large to read whole.
+fn prefix_looks_like_manifest(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut prefix = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(64 * 1024).read_to_end(&mut prefix))
+        .is_ok_and(|_| looks_like_manifest(&String::from_utf8_lossy(&prefix)))
 }

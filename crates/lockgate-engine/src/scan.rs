@@ -80,7 +80,7 @@ pub fn scan(options: &ScanOptions) -> Report {
     let mut outcomes: Vec<Outcome> = walked
         .files
         .par_iter()
-        .map(|path| analyzer.analyze_file(path, display_path(path)))
+        .map(|path| analyzer.analyze_file(path, display_path(path), walked.explicit.contains(path)))
         .collect();
     outcomes.extend(
         rendered
@@ -90,7 +90,7 @@ pub fn scan(options: &ScanOptions) -> Report {
                     .into_par_iter()
                     .map(|t| ("stdin".to_string(), t)),
             )
-            .map(|(path, text)| analyzer.analyze_text(path, Arc::from(text)))
+            .map(|(path, text)| analyzer.analyze_text(path, Arc::from(text), true))
             .collect::<Vec<_>>(),
     );
 
@@ -107,6 +107,7 @@ pub fn scan(options: &ScanOptions) -> Report {
             sources.insert(outcome.path.clone(), text);
         }
         findings.extend(outcome.findings);
+        notices.extend(outcome.notices);
     }
     findings.sort_by(|a, b| {
         (

@@ -17,6 +17,9 @@ const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml"
 pub(crate) struct Walked {
     /// Plain manifest files, in walk order.
     pub files: Vec<PathBuf>,
+    /// Files named on the command line (not found by walking): always held to the
+    /// strict standard, since the user said they are manifests.
+    pub explicit: Vec<PathBuf>,
     /// Directories holding a kustomization file.
     pub kustomizations: Vec<PathBuf>,
     /// Directories holding a `Chart.yaml`.
@@ -65,6 +68,7 @@ pub(crate) fn display_relative(path: &Path) -> String {
 pub(crate) fn walk(root: &Path, excludes: &GlobSet, walked: &mut Walked) {
     if root.is_file() {
         walked.files.push(root.to_path_buf());
+        walked.explicit.push(root.to_path_buf());
         return;
     }
     let mut builder = ignore::WalkBuilder::new(root);

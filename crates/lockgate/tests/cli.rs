@@ -657,18 +657,49 @@ fn hostile_input_becomes_findings_never_a_crash() {
             .unwrap()
             .to_string()
     };
-    assert!(parse_error("binary.yaml").contains("binary"));
-    assert!(parse_error("latin1.yaml").contains("UTF-8"));
+    // Manifests that cannot be read are findings that fail the gate.
     assert!(parse_error("broken.yaml").contains("invalid YAML"));
-    assert!(parse_error("deep.json").contains("nesting"));
-    assert!(parse_error("bomb.yaml").contains("alias bomb"));
     assert!(parse_error("no-api.yaml").contains("apiVersion"));
-    assert!(parse_error("big.yaml").contains("max-file-size"));
+    // Files found by walking that do not look like manifests are warnings, not failures.
+    let notices = report["notices"].as_array().unwrap();
+    let notice = |path: &str| {
+        notices
+            .iter()
+            .find(|n| n["path"] == path)
+            .unwrap_or_else(|| panic!("no notice for {path}: {notices:#?}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(notice("binary.yaml").contains("binary"));
+    assert!(notice("latin1.yaml").contains("UTF-8"));
+    assert!(notice("deep.json").contains("nesting"));
+    assert!(notice("bomb.yaml").contains("alias bomb"));
+    assert!(notice("big.yaml").contains("max-file-size"));
     assert!(
         !findings
             .iter()
             .any(|f| f["location"]["path"] == "unknown.yaml")
     );
+    // Named explicitly, the same files are held to the strict standard.
+    for (file, expected) in [
+        ("binary.yaml", "binary"),
+        ("deep.json", "nesting"),
+        ("bomb.yaml", "alias bomb"),
+        ("big.yaml", "max-file-size"),
+    ] {
+        let output = lockgate(&dir, &["scan", file, "--format", "json"]);
+        assert_eq!(output.status.code(), Some(1), "{file}");
+        let report = json(&output);
+        let message = report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            report["findings"][0]["rule_id"] == "LG-001" && message.contains(expected),
+            "{file}: {message}"
+        );
+    }
     // The rest of the scan still happened.
     assert!(
         findings
