@@ -1,6 +1,7 @@
 //! One source text → documents → objects → rule hits → findings. Parse problems become
 //! `parse-error` findings; the rest of the text is still analysed.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use lockgate_kube::{ObjectError, objects_from_document};
@@ -14,7 +15,7 @@ use crate::suppress;
 /// What analysing one source produced.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
-    pub path: String,
+    pub path: Arc<str>,
     pub text: Option<Arc<str>>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
@@ -46,7 +47,7 @@ impl<'a> Analyzer<'a> {
     /// does not fail the gate.
     pub fn analyze_file(&self, path: &std::path::Path, shown: String, explicit: bool) -> Outcome {
         let mut outcome = Outcome {
-            path: shown.clone(),
+            path: Arc::from(shown.as_str()),
             ..Outcome::default()
         };
         let size = match std::fs::metadata(path) {
@@ -130,7 +131,7 @@ impl<'a> Analyzer<'a> {
             outcome.notices.push(Notice {
                 level: NoticeLevel::Warning,
                 message: format!("skipped, not a Kubernetes manifest: {message}"),
-                path: Some(outcome.path.clone()),
+                path: Some(outcome.path.to_string()),
             });
         }
     }
@@ -139,6 +140,7 @@ impl<'a> Analyzer<'a> {
     /// `strict` sources (named files, stdin, renders) report every syntax error as a
     /// finding; others only when they look like Kubernetes manifests.
     pub fn analyze_text(&self, path: String, text: Arc<str>, strict: bool) -> Outcome {
+        let path: Arc<str> = Arc::from(path);
         // A UTF-8 byte-order mark is legal at the start of a file but not YAML content.
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let stream = parse_stream(body, Limits::default());
@@ -182,7 +184,7 @@ impl<'a> Analyzer<'a> {
                     }
                 };
                 outcome.objects += 1;
-                let identity = object.identity();
+                let identity = Arc::new(object.identity());
                 let mut sink = Sink::new();
                 let pod = object.pod_spec();
                 for rule in &self.rules {
@@ -236,9 +238,9 @@ impl<'a> Analyzer<'a> {
     pub fn finding(
         &self,
         rule: &'static RuleMeta,
-        path: &str,
+        path: &Arc<str>,
         span: Span,
-        object: Option<ObjectRef>,
+        object: Option<Arc<ObjectRef>>,
         message: String,
     ) -> Finding {
         let severity = self
@@ -248,14 +250,14 @@ impl<'a> Analyzer<'a> {
             .copied()
             .unwrap_or(rule.severity);
         Finding {
-            rule_id: rule.id.to_string(),
-            rule_name: rule.name.to_string(),
+            rule_id: Cow::Borrowed(rule.id),
+            rule_name: Cow::Borrowed(rule.name),
             severity,
-            frameworks: rule.frameworks.iter().map(|f| f.to_string()).collect(),
+            frameworks: rule.frameworks.iter().map(|f| Cow::Borrowed(*f)).collect(),
             message,
-            fix: rule.fix.to_string(),
+            fix: Cow::Borrowed(rule.fix),
             location: lockgate_model::Location {
-                path: path.to_string(),
+                path: Arc::clone(path),
                 span,
             },
             object,

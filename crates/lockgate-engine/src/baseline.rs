@@ -53,8 +53,8 @@ impl Baseline {
             })
             .map(|f| BaselineEntry {
                 fingerprint: f.fingerprint.clone(),
-                rule_id: f.rule_id.clone(),
-                path: f.location.path.clone(),
+                rule_id: f.rule_id.to_string(),
+                path: f.location.path.to_string(),
                 object: f.object.as_ref().map(|o| o.display_id()),
                 message: f.message.clone(),
             })

@@ -63,6 +63,7 @@ pub(crate) fn apply_waivers(
     analyzer: &Analyzer<'_>,
 ) -> Vec<Finding> {
     let mut extra = Vec::new();
+    let config_path: std::sync::Arc<str> = std::sync::Arc::from(config_path);
     for waiver in waivers {
         let path_glob = waiver
             .path
@@ -90,7 +91,7 @@ pub(crate) fn apply_waivers(
         if waiver.expires < today {
             extra.push(analyzer.finding(
                 &engine_rules::EXPIRED_WAIVER,
-                config_path,
+                &config_path,
                 waiver.span,
                 None,
                 format!(
@@ -118,7 +119,7 @@ pub(crate) fn apply_waivers(
         if !used && in_view {
             extra.push(analyzer.finding(
                 &engine_rules::UNUSED_WAIVER,
-                config_path,
+                &config_path,
                 waiver.span,
                 None,
                 format!(

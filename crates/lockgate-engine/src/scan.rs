@@ -99,12 +99,12 @@ pub fn scan(options: &ScanOptions) -> Report {
     let mut sources = SourceMap::default();
     let mut scanned_paths = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
-        scanned_paths.push(outcome.path.clone());
+        scanned_paths.push(outcome.path.to_string());
         stats.files += 1;
         stats.documents += outcome.documents;
         stats.objects += outcome.objects;
         if let Some(text) = outcome.text {
-            sources.insert(outcome.path.clone(), text);
+            sources.insert(outcome.path.to_string(), text);
         }
         findings.extend(outcome.findings);
         notices.extend(outcome.notices);
@@ -160,10 +160,10 @@ pub fn scan(options: &ScanOptions) -> Report {
     let gate = gate::decide(&findings, effective.fail_on, &effective.profile);
     let mut rules = BTreeMap::new();
     for finding in &findings {
-        if !rules.contains_key(&finding.rule_id)
+        if !rules.contains_key(finding.rule_id.as_ref())
             && let Some(meta) = find_rule(&finding.rule_id)
         {
-            rules.insert(finding.rule_id.clone(), meta.info());
+            rules.insert(finding.rule_id.to_string(), meta.info());
         }
     }
     stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

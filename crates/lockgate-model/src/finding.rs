@@ -1,6 +1,9 @@
 //! A finding: one rule's verdict on one place, with the object it concerns and what
 //! the gate made of it (open, waived, suppressed inline, or known from the baseline).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Location, Severity};
@@ -63,19 +66,58 @@ impl FindingStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One rule's verdict on one place. Rule metadata is borrowed from the static registry
+/// (`Cow::Borrowed`) and the object identity is shared between an object's findings, so a
+/// scan with a hundred thousand findings does not copy the same strings a million times.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Finding {
-    pub rule_id: String,
-    pub rule_name: String,
+    pub rule_id: Cow<'static, str>,
+    pub rule_name: Cow<'static, str>,
     pub severity: Severity,
-    pub frameworks: Vec<String>,
+    pub frameworks: Vec<Cow<'static, str>>,
     pub message: String,
-    pub fix: String,
+    pub fix: Cow<'static, str>,
     pub location: Location,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub object: Option<ObjectRef>,
+    pub object: Option<Arc<ObjectRef>>,
     /// Stable across line moves; see [`crate::fingerprint`].
     pub fingerprint: String,
     #[serde(flatten)]
     pub status: FindingStatus,
+}
+
+/// Written by hand: `#[serde(flatten)]` on `status` would buffer every finding. The
+/// status's fields (`status`, and `owner`/`reason`/`expires` where they apply) sit at
+/// the finding's top level, as the derived form would put them.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Finding", 14)?;
+        out.serialize_field("rule_id", &self.rule_id)?;
+        out.serialize_field("rule_name", &self.rule_name)?;
+        out.serialize_field("severity", &self.severity)?;
+        out.serialize_field("frameworks", &self.frameworks)?;
+        out.serialize_field("message", &self.message)?;
+        out.serialize_field("fix", &self.fix)?;
+        out.serialize_field("location", &self.location)?;
+        if let Some(object) = &self.object {
+            out.serialize_field("object", object)?;
+        }
+        out.serialize_field("fingerprint", &self.fingerprint)?;
+        out.serialize_field("status", self.status.label())?;
+        match &self.status {
+            FindingStatus::Waived {
+                owner,
+                reason,
+                expires,
+            } => {
+                out.serialize_field("owner", owner)?;
+                out.serialize_field("reason", reason)?;
+                out.serialize_field("expires", expires)?;
+            }
+            FindingStatus::Suppressed { reason } => out.serialize_field("reason", reason)?,
+            FindingStatus::Open | FindingStatus::Baseline => {}
+        }
+        out.end()
+    }
 }

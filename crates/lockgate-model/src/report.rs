@@ -2,7 +2,7 @@
 //! decision, and the source texts needed to draw code frames.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -54,26 +54,54 @@ pub struct GateSummary {
     pub baseline: usize,
 }
 
-/// Source texts by path, shared cheaply between the report and the writers.
+/// Source texts by path, shared cheaply between the report and the writers. Line starts
+/// are indexed on first use, so drawing thousands of code frames stays linear.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    texts: BTreeMap<String, Arc<str>>,
+    texts: BTreeMap<String, SourceText>,
+}
+
+#[derive(Debug, Clone)]
+struct SourceText {
+    text: Arc<str>,
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl SourceMap {
     pub fn insert(&mut self, path: impl Into<String>, text: Arc<str>) {
-        self.texts.insert(path.into(), text);
+        self.texts.insert(
+            path.into(),
+            SourceText {
+                text,
+                line_starts: Arc::default(),
+            },
+        );
     }
 
     pub fn get(&self, path: &str) -> Option<&str> {
-        self.texts.get(path).map(|t| &**t)
+        self.texts.get(path).map(|t| &*t.text)
     }
 
     /// The 1-based line `line` of `path`, without its line ending.
     pub fn line(&self, path: &str, line: u32) -> Option<&str> {
-        let text = self.get(path)?;
+        let source = self.texts.get(path)?;
+        let starts = source.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(source.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        text.lines().nth(index)
+        let start = *starts.get(index)?;
+        let end = starts
+            .get(index + 1)
+            .map_or(source.text.len(), |next| next - 1);
+        if start > source.text.len() || (start == source.text.len() && index > 0) {
+            return None;
+        }
+        source
+            .text
+            .get(start..end.max(start))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
     }
 }
 
@@ -94,5 +122,24 @@ pub struct Report {
 impl Report {
     pub fn open_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.status.is_open())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_found_by_number() {
+        let mut sources = SourceMap::default();
+        sources.insert("a", Arc::from("one\r\ntwo\n\nfour"));
+        assert_eq!(sources.line("a", 1), Some("one"));
+        assert_eq!(sources.line("a", 2), Some("two"));
+        assert_eq!(sources.line("a", 3), Some(""));
+        assert_eq!(sources.line("a", 4), Some("four"));
+        assert_eq!(sources.line("a", 5), None);
+        assert_eq!(sources.line("a", 0), None);
+        sources.insert("b", Arc::from("x\n"));
+        assert_eq!(sources.line("b", 2), None);
     }
 }

@@ -9,11 +9,27 @@ use serde::Serialize;
 /// Bumped when a field changes meaning or disappears.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
+/// The report with its schema version in front. Written field by field rather than with
+/// `#[serde(flatten)]`, which would buffer the whole report in memory first.
 struct JsonReport<'a> {
     schema_version: u32,
-    #[serde(flatten)]
     report: &'a Report,
+}
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let report = self.report;
+        let mut out = serializer.serialize_struct("Report", 7)?;
+        out.serialize_field("schema_version", &self.schema_version)?;
+        out.serialize_field("tool", &report.tool)?;
+        out.serialize_field("findings", &report.findings)?;
+        out.serialize_field("notices", &report.notices)?;
+        out.serialize_field("rules", &report.rules)?;
+        out.serialize_field("stats", &report.stats)?;
+        out.serialize_field("gate", &report.gate)?;
+        out.end()
+    }
 }
 
 pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {

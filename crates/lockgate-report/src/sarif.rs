@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use lockgate_model::{Finding, FindingStatus, Report, Severity};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -29,7 +30,86 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
+/// One SARIF result, borrowing from the finding so large reports stream without building
+/// a JSON tree in memory.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [SarifLocation<'a>; 1],
+    partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: PhysicalLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[LogicalLocation; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "lockgate/v1")]
+    lockgate_v1: &'a str,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    severity: &'static str,
+    status: &'a str,
+}
+
+fn result<'a>(finding: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a> {
     let span = finding.location.span;
     let line = span.line.max(1);
     let column = span.column.max(1);
@@ -39,65 +119,96 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
         } else {
             (line, column + 1)
         };
-    let physical = json!({
-        "artifactLocation": { "uri": finding.location.path },
-        "region": {
-            "startLine": line,
-            "startColumn": column,
-            "endLine": end_line,
-            "endColumn": end_column
-        }
-    });
-    let mut location = json!({ "physicalLocation": physical });
-    if let Some(object) = &finding.object {
-        location["logicalLocations"] = json!([{
-            "fullyQualifiedName": object.display_id(),
-            "kind": "resource"
-        }]);
-    }
-    let mut result = json!({
-        "ruleId": finding.rule_id,
-        "level": level(finding.severity),
-        "message": { "text": finding.message },
-        "locations": [location],
-        "partialFingerprints": { "lockgate/v1": finding.fingerprint },
-        "properties": {
-            "severity": finding.severity.as_str(),
-            "status": finding.status.label()
-        }
-    });
-    if let Some(index) = rule_index {
-        result["ruleIndex"] = json!(index);
-    }
-    let suppression = match &finding.status {
+    let suppression = |kind: &'static str, justification: String| {
+        Some([Suppression {
+            kind,
+            status: "accepted",
+            justification,
+        }])
+    };
+    let suppressions = match &finding.status {
         FindingStatus::Open => None,
         FindingStatus::Waived {
             owner,
             reason,
             expires,
-        } => Some(json!({
-            "kind": "external",
-            "status": "accepted",
-            "justification": format!("{reason} (owner {owner}, expires {expires})")
-        })),
-        FindingStatus::Suppressed { reason } => Some(json!({
-            "kind": "inSource",
-            "status": "accepted",
-            "justification": reason
-        })),
-        FindingStatus::Baseline => Some(json!({
-            "kind": "external",
-            "status": "accepted",
-            "justification": "present in the baseline"
-        })),
+        } => suppression(
+            "external",
+            format!("{reason} (owner {owner}, expires {expires})"),
+        ),
+        FindingStatus::Suppressed { reason } => suppression("inSource", reason.clone()),
+        FindingStatus::Baseline => suppression("external", "present in the baseline".into()),
     };
-    if let Some(suppression) = suppression {
-        result["suppressions"] = json!([suppression]);
+    SarifResult {
+        rule_id: &finding.rule_id,
+        rule_index,
+        level: level(finding.severity),
+        message: Text {
+            text: &finding.message,
+        },
+        locations: [SarifLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: &finding.location.path,
+                },
+                region: Region {
+                    start_line: line,
+                    start_column: column,
+                    end_line,
+                    end_column,
+                },
+            },
+            logical_locations: finding.object.as_ref().map(|object| {
+                [LogicalLocation {
+                    fully_qualified_name: object.display_id(),
+                    kind: "resource",
+                }]
+            }),
+        }],
+        partial_fingerprints: Fingerprints {
+            lockgate_v1: &finding.fingerprint,
+        },
+        suppressions,
+        baseline_state: matches!(finding.status, FindingStatus::Baseline).then_some("unchanged"),
+        properties: ResultProperties {
+            severity: finding.severity.as_str(),
+            status: finding.status.label(),
+        },
     }
-    if matches!(finding.status, FindingStatus::Baseline) {
-        result["baselineState"] = json!("unchanged");
+}
+
+/// Streams the results array.
+struct Results<'a> {
+    findings: &'a [Finding],
+    rule_ids: Vec<&'a str>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.findings.len()))?;
+        for finding in self.findings {
+            let index = self.rule_ids.iter().position(|id| *id == finding.rule_id);
+            seq.serialize_element(&result(finding, index))?;
+        }
+        seq.end()
     }
-    result
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Value,
+    invocations: Value,
+    results: Results<'a>,
+    properties: Value,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
 }
 
 pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -124,11 +235,6 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(f, rule_ids.iter().position(|id| **id == f.rule_id)))
-        .collect();
     let notifications: Vec<Value> = report
         .notices
         .iter()
@@ -139,11 +245,11 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
-    let document = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let document = Document {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
                 "driver": {
                     "name": report.tool.name,
                     "version": report.tool.version,
@@ -151,19 +257,22 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "informationUri": "https://github.com/lockgate/lockgate",
                     "rules": rules
                 }
-            },
-            "invocations": [{
+            }),
+            invocations: json!([{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications
-            }],
-            "results": results,
-            "properties": {
+            }]),
+            results: Results {
+                findings: &report.findings,
+                rule_ids: rule_ids.iter().map(|id| id.as_str()).collect(),
+            },
+            properties: json!({
                 "profile": report.gate.profile,
                 "failOn": report.gate.fail_on.as_str(),
                 "gatePassed": report.gate.passed
-            }
-        }]
-    });
+            }),
+        }],
+    };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

@@ -6,8 +6,10 @@
 //! (alias bombs, deep nesting), and Kubernetes' reading of plain scalars (YAML 1.1
 //! booleans such as `yes`/`on`, as `sigs.k8s.io/yaml` reads them).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use compact_str::CompactString;
 use lockgate_model::Span;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
@@ -65,7 +67,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Most keys and values are short: stored inline, without a heap allocation.
+    Str(CompactString),
     Seq(Vec<Node>),
     Map(Mapping),
 }
@@ -173,7 +176,7 @@ impl Node {
     /// A scalar rendered as text (`true`, `42`, `text`); `None` for null and collections.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
@@ -363,7 +366,7 @@ impl Builder {
                 let value = if style == ScalarStyle::Plain && !is_str_tag {
                     resolve_plain(&text)
                 } else {
-                    Value::Str(text.into_owned())
+                    Value::Str(CompactString::from(text.as_ref()))
                 };
                 let node = Node::new(span_of(start, end), value);
                 self.count(start, 1)?;
@@ -494,28 +497,65 @@ impl Builder {
     }
 }
 
+/// A key's text for comparisons, borrowed when the key is a string.
+fn key_text(key: &Node) -> Option<Cow<'_, str>> {
+    match &key.value {
+        Value::Str(s) => Some(Cow::Borrowed(s.as_str())),
+        _ => key.scalar_text().map(Cow::Owned),
+    }
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    key.as_str() == Some("<<")
+}
+
+fn duplicate_key_error(key: &Node, text: &str) -> SyntaxError {
+    SyntaxError {
+        message: format!("duplicate mapping key `{text}`"),
+        line: key.span.line,
+        column: key.span.column,
+    }
+}
+
 /// Checks duplicate keys and applies `<<` merge keys (explicit keys win over merged ones).
 fn finish_mapping(entries: Vec<(Node, Node)>) -> Result<Mapping, SyntaxError> {
-    let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
-    let mut own = Vec::with_capacity(entries.len());
-    let mut merges = Vec::new();
-    for (key, value) in entries {
-        if key.as_str() == Some("<<") {
-            merges.push(value);
-            continue;
-        }
-        if let Some(text) = key.scalar_text()
-            && !seen.insert(text.clone())
-        {
-            return Err(SyntaxError {
-                message: format!("duplicate mapping key `{text}`"),
-                line: key.span.line,
-                column: key.span.column,
+    // Most mappings are small: compare pairwise without allocating.
+    if entries.len() <= 12 {
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if is_merge_key(key) {
+                continue;
+            }
+            let Some(text) = key_text(key) else { continue };
+            let repeated = entries[..i].iter().any(|(earlier, _)| {
+                !is_merge_key(earlier) && key_text(earlier).as_deref() == Some(&*text)
             });
+            if repeated {
+                return Err(duplicate_key_error(key, &text));
+            }
         }
-        own.push((key, value));
+    } else {
+        let mut seen: HashSet<Cow<'_, str>> = HashSet::with_capacity(entries.len());
+        for (key, _) in &entries {
+            if is_merge_key(key) {
+                continue;
+            }
+            if let Some(text) = key_text(key)
+                && !seen.insert(text.clone())
+            {
+                return Err(duplicate_key_error(key, &text));
+            }
+        }
     }
-    for merge in merges {
+    if !entries.iter().any(|(key, _)| is_merge_key(key)) {
+        return Ok(Mapping { entries });
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) =
+        entries.into_iter().partition(|(key, _)| is_merge_key(key));
+    let mut seen: HashSet<String> = own
+        .iter()
+        .filter_map(|(key, _)| key.scalar_text())
+        .collect();
+    for (_, merge) in merges {
         let sources: Vec<&Node> = match &merge.value {
             Value::Map(_) => vec![&merge],
             Value::Seq(items) => items.iter().collect(),
@@ -566,7 +606,7 @@ fn resolve_plain(text: &str) -> Value {
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::Str(text.to_string());
+        return Value::Str(CompactString::from(text));
     }
     if let Some(int) = parse_int(text) {
         return Value::Int(int);
@@ -576,7 +616,7 @@ fn resolve_plain(text: &str) -> Value {
     {
         return Value::Float(float);
     }
-    Value::Str(text.to_string())
+    Value::Str(CompactString::from(text))
 }
 
 fn parse_int(text: &str) -> Option<i64> {

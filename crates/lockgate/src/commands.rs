@@ -115,8 +115,8 @@ fn run_scan(args: &ScanArgs, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             None => {
-                let stdout = io::stdout();
-                let mut out = stdout.lock();
+                // Buffered: a large report is many small writes.
+                let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
                 let written =
                     lockgate_report::write(&report, *format, WriteOptions { color }, &mut out)
                         .and_then(|()| out.flush());

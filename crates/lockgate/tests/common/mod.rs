@@ -63,7 +63,7 @@ pub fn to_json(node: &Node) -> Value {
         YamlValue::Bool(b) => Value::Bool(*b),
         YamlValue::Int(i) => Value::from(*i),
         YamlValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        YamlValue::Str(s) => Value::String(s.clone()),
+        YamlValue::Str(s) => Value::String(s.to_string()),
         YamlValue::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
         YamlValue::Map(map) => {
             let mut out = Map::new();
