@@ -107,6 +107,7 @@ def main() -> int:
                 "median": statistics.median(walls) if walls else None,
                 "cpu": statistics.median(float(r["cpu_s"]) for r in ok) if ok else None,
                 "peak_mb": max(int(r["peak_kb"]) for r in ok) / 1024 if ok else None,
+                "peak_at_cap_mb": max((int(r["peak_kb"]) for r in timed if r["status"] == "capped"), default=0) / 1024,
                 "count": output_count(tool, (ok or timed)[0]),
             }
             stats[(tool, inp)] = s
@@ -139,7 +140,8 @@ def main() -> int:
             if s["capped"]:
                 wall = f"> {args.cap:.0f} (cap)"
                 ratio = f"> {args.cap / base:.0f}×" if base else "-"
-                print(f"| {TOOL_LABEL[tool]} | {s['runs']} | {wall} | - | - | - | - | {ratio} |")
+                peak = f"{s['peak_at_cap_mb']:.0f} at the cap" if s["peak_at_cap_mb"] else "-"
+                print(f"| {TOOL_LABEL[tool]} | {s['runs']} | {wall} | - | - | {peak} | - | {ratio} |")
                 continue
             if s["status"] != "ok":
                 print(f"| {TOOL_LABEL[tool]} | {s['runs']} | {s['status']} | - | - | - | - | - |")
