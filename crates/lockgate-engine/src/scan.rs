@@ -94,8 +94,22 @@ pub fn scan(options: &ScanOptions) -> Report {
             .collect::<Vec<_>>(),
     );
 
+    // Each source's findings are ordered and fingerprinted on the worker that produced
+    // them (fingerprints only need to be unique within a file); here the sources are
+    // put in path order and joined.
+    outcomes.par_iter_mut().for_each(|outcome| {
+        outcome.findings.sort_by(|a, b| {
+            (a.location.span.line, a.location.span.column, &a.rule_id).cmp(&(
+                b.location.span.line,
+                b.location.span.column,
+                &b.rule_id,
+            ))
+        });
+        gate::assign_fingerprints(&mut outcome.findings);
+    });
+    outcomes.sort_by(|a, b| a.path.cmp(&b.path));
     let mut stats = ScanStats::default();
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut sources = SourceMap::default();
     let mut scanned_paths = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -109,21 +123,6 @@ pub fn scan(options: &ScanOptions) -> Report {
         findings.extend(outcome.findings);
         notices.extend(outcome.notices);
     }
-    findings.sort_by(|a, b| {
-        (
-            &a.location.path,
-            a.location.span.line,
-            a.location.span.column,
-            &a.rule_id,
-        )
-            .cmp(&(
-                &b.location.path,
-                b.location.span.line,
-                b.location.span.column,
-                &b.rule_id,
-            ))
-    });
-    gate::assign_fingerprints(&mut findings);
 
     let config_path = options
         .config
