@@ -175,6 +175,10 @@ impl Config {
                 PROFILES.join(", ")
             )));
         }
+        for pattern in &file.exclude {
+            crate::sources::path_glob(pattern)
+                .map_err(|e| invalid(format!("exclude pattern `{pattern}`: {e}")))?;
+        }
         let mut waivers = Vec::new();
         for (index, waiver) in file.waivers.iter().enumerate() {
             let span = span_of(text, waiver.rule.span());
@@ -196,8 +200,13 @@ impl Config {
             if waiver.owner.trim().is_empty() || waiver.reason.trim().is_empty() {
                 return Err(at("`owner` and `reason` must not be empty".into()));
             }
-            for glob in [&waiver.path, &waiver.object].into_iter().flatten() {
-                globset::Glob::new(glob).map_err(|e| at(format!("bad glob `{glob}`: {e}")))?;
+            if let Some(glob) = &waiver.path {
+                crate::sources::path_glob(glob)
+                    .map_err(|e| at(format!("bad path glob `{glob}`: {e}")))?;
+            }
+            if let Some(glob) = &waiver.object {
+                globset::Glob::new(glob)
+                    .map_err(|e| at(format!("bad object glob `{glob}`: {e}")))?;
             }
             waivers.push(Waiver {
                 rule: rule.id.to_string(),

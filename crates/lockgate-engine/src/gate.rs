@@ -68,7 +68,7 @@ pub(crate) fn apply_waivers(
         let path_glob = waiver
             .path
             .as_ref()
-            .and_then(|g| Glob::new(g).ok())
+            .and_then(|g| crate::sources::path_glob(g).ok())
             .map(|g| g.compile_matcher());
         let object_glob = waiver
             .object

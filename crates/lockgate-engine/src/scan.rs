@@ -59,11 +59,17 @@ pub fn scan(options: &ScanOptions) -> Report {
             globset::GlobSet::empty()
         }
     };
+    let config_dir = options
+        .config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .and_then(|dir| std::path::absolute(dir).ok());
     let mut walked = Walked::default();
     let mut stdin_texts = Vec::new();
     for input in &options.inputs {
         match input {
-            Input::Path(path) => sources::walk(path, &excludes, &mut walked),
+            Input::Path(path) => sources::walk(path, &excludes, config_dir.as_deref(), &mut walked),
             Input::Stdin(text) => stdin_texts.push(text.clone()),
         }
     }
@@ -130,12 +136,6 @@ pub fn scan(options: &ScanOptions) -> Report {
         .as_deref()
         .map(sources::display_relative)
         .unwrap_or_else(|| crate::config::CONFIG_FILE_NAME.to_string());
-    let config_dir = options
-        .config
-        .path
-        .as_deref()
-        .and_then(Path::parent)
-        .and_then(|dir| std::path::absolute(dir).ok());
     let mut waiver_findings = gate::apply_waivers(
         &mut findings,
         &effective.waivers,

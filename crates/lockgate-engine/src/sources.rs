@@ -36,10 +36,18 @@ pub(crate) fn is_chart_dir(dir: &Path) -> bool {
     dir.join("Chart.yaml").is_file()
 }
 
+/// Compiles a path glob the way `.gitignore` reads one: `*` stays within one directory,
+/// `**` crosses directories.
+pub(crate) fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+}
+
 pub(crate) fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = Glob::new(pattern).map_err(|e| format!("exclude pattern `{pattern}`: {e}"))?;
+        let glob = path_glob(pattern).map_err(|e| format!("exclude pattern `{pattern}`: {e}"))?;
         builder.add(glob);
     }
     builder.build().map_err(|e| e.to_string())
@@ -65,7 +73,29 @@ pub(crate) fn display_relative(path: &Path) -> String {
 }
 
 /// Walks one input path. A file given explicitly is always taken, whatever its extension.
-pub(crate) fn walk(root: &Path, excludes: &GlobSet, walked: &mut Walked) {
+/// Whether an exclusion matches `path` as shown, or relative to the directory holding the
+/// configuration file (so `exclude = ["vendor/**"]` works from any working directory).
+fn is_excluded(excludes: &GlobSet, path: &Path, config_dir: Option<&Path>) -> bool {
+    if excludes.is_empty() {
+        return false;
+    }
+    if excludes.is_match(display_path(path)) {
+        return true;
+    }
+    config_dir.is_some_and(|dir| {
+        std::path::absolute(path)
+            .ok()
+            .and_then(|absolute| absolute.strip_prefix(dir).ok().map(Path::to_path_buf))
+            .is_some_and(|relative| excludes.is_match(relative))
+    })
+}
+
+pub(crate) fn walk(
+    root: &Path,
+    excludes: &GlobSet,
+    config_dir: Option<&Path>,
+    walked: &mut Walked,
+) {
     if root.is_file() {
         walked.files.push(root.to_path_buf());
         walked.explicit.push(root.to_path_buf());
@@ -89,7 +119,7 @@ pub(crate) fn walk(root: &Path, excludes: &GlobSet, walked: &mut Walked) {
             }
         };
         let path = entry.path();
-        if excludes.is_match(display_path(path)) {
+        if is_excluded(excludes, path, config_dir) {
             continue;
         }
         let Some(file_type) = entry.file_type() else {
@@ -132,6 +162,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("kust")).unwrap();
         std::fs::create_dir_all(dir.join("ignored")).unwrap();
         std::fs::write(dir.join("a.yaml"), "").unwrap();
+        std::fs::write(dir.join("kust/skip-me.yaml"), "").unwrap();
         std::fs::write(dir.join("notes.txt"), "").unwrap();
         std::fs::write(dir.join("chart/Chart.yaml"), "").unwrap();
         std::fs::write(dir.join("chart/templates/d.yaml"), "").unwrap();
@@ -140,7 +171,12 @@ mod tests {
         std::fs::write(dir.join("ignored/c.yaml"), "").unwrap();
         std::fs::write(dir.join(".gitignore"), "ignored/\n").unwrap();
         let mut walked = Walked::default();
-        walk(&dir, &build_excludes(&[]).unwrap(), &mut walked);
+        walk(
+            &dir,
+            &build_excludes(&["**/skip-*.yaml".to_string()]).unwrap(),
+            None,
+            &mut walked,
+        );
         let names: Vec<_> = walked
             .files
             .iter()

@@ -409,6 +409,51 @@ expires = "2020-01-01"
 }
 
 #[test]
+fn excludes_and_waiver_paths_are_relative_to_the_config_and_star_stays_in_a_directory() {
+    let dir = scratch("exclude");
+    std::fs::create_dir_all(dir.join("vendor/lib")).unwrap();
+    std::fs::create_dir_all(dir.join("deploy/sub")).unwrap();
+    std::fs::write(dir.join("vendor/lib/pod.yaml"), PRIVILEGED_POD).unwrap();
+    std::fs::write(dir.join("deploy/pod.yaml"), PRIVILEGED_POD).unwrap();
+    std::fs::write(dir.join("deploy/sub/pod.yaml"), PRIVILEGED_POD).unwrap();
+    std::fs::write(
+        dir.join("lockgate.toml"),
+        "exclude = [\"vendor/**\"]\n\n[[waivers]]\nrule = \"KUBE-003\"\npath = \"deploy/*.yaml\"\nowner = \"o\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n",
+    )
+    .unwrap();
+    // Run from elsewhere with an absolute path: the config's relative globs still apply.
+    let output = lockgate(
+        &std::env::temp_dir(),
+        &["scan", dir.to_str().unwrap(), "--format", "json"],
+    );
+    let report = json(&output);
+    let privileged: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KUBE-003")
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(privileged.len(), 2, "vendor/ is excluded: {privileged:?}");
+    assert!(
+        privileged
+            .iter()
+            .any(|(p, s)| p.ends_with("deploy/pod.yaml") && s == "waived")
+    );
+    assert!(
+        privileged
+            .iter()
+            .any(|(p, s)| p.ends_with("deploy/sub/pod.yaml") && s == "open"),
+        "`*` must not cross `/`"
+    );
+}
+
+#[test]
 fn inline_annotations_suppress_with_a_reason_and_report_bad_ones() {
     let dir = scratch("suppress");
     let annotated = PRIVILEGED_POD.replace(
