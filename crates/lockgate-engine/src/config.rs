@@ -272,14 +272,16 @@ impl Config {
         for id in builtin.disabled {
             enabled.remove(*id);
         }
+        // Later levels win: the built-in profile, then the file's [rules], then the
+        // file's section for this profile.
         for id in resolve_ids(&self.file.rules.disable, "[rules] disable") {
-            enabled.remove(&id);
-        }
-        for id in resolve_ids(&user.disable, "profile disable") {
             enabled.remove(&id);
         }
         for id in resolve_ids(&self.file.rules.enable, "[rules] enable") {
             enabled.insert(id);
+        }
+        for id in resolve_ids(&user.disable, "profile disable") {
+            enabled.remove(&id);
         }
         for id in resolve_ids(&user.enable, "profile enable") {
             enabled.insert(id);

@@ -250,9 +250,15 @@ fn render_all(
         };
         match result {
             Ok(text) => {
-                walked
-                    .files
-                    .retain(|file| file.parent() != Some(dir.as_path()));
+                // The render replaces the files it is made of: those beside the
+                // kustomization and those it references (bases in subdirectories,
+                // patches), which are not complete objects on their own.
+                let referenced = kustomization_inputs(dir);
+                walked.files.retain(|file| {
+                    let file = normalize(file);
+                    file.parent() != Some(normalize(dir).as_path())
+                        && !referenced.iter().any(|input| file.starts_with(input))
+                });
                 rendered.push((format!("kustomize://{}", display_path(dir)), text));
             }
             Err(RenderError::Missing(tool)) => {
@@ -271,4 +277,73 @@ fn render_all(
         }
     }
     rendered
+}
+
+/// Local paths a kustomization reads: `resources`, `bases`, `components`, `crds`,
+/// `patchesStrategicMerge`, and the `path` of `patches` and `patchesJson6902` entries.
+/// Remote references (URLs, git) and unreadable kustomizations yield nothing.
+fn kustomization_inputs(dir: &Path) -> Vec<PathBuf> {
+    let Some(text) = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .find_map(|name| std::fs::read_to_string(dir.join(name)).ok())
+    else {
+        return Vec::new();
+    };
+    let stream = lockgate_syntax::parse_stream(&text, lockgate_syntax::Limits::default());
+    let Some(document) = stream.documents.first() else {
+        return Vec::new();
+    };
+    let mut inputs = Vec::new();
+    for field in [
+        "resources",
+        "bases",
+        "components",
+        "crds",
+        "patchesStrategicMerge",
+    ] {
+        for item in document
+            .get(field)
+            .map(lockgate_syntax::Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(path) = item.as_str() {
+                inputs.push(path.to_string());
+            }
+        }
+    }
+    for field in ["patches", "patchesJson6902"] {
+        for item in document
+            .get(field)
+            .map(lockgate_syntax::Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(path) = item.get("path").and_then(lockgate_syntax::Node::as_str) {
+                inputs.push(path.to_string());
+            }
+        }
+    }
+    inputs
+        .into_iter()
+        .filter(|path| !path.contains("://") && !path.starts_with("github.com/"))
+        .map(|path| normalize(&dir.join(path)))
+        .collect()
+}
+
+/// Resolves `.` and `..` lexically, so `overlays/prod/../../base` compares equal to the
+/// walked `base` (symlinks are not followed anyway).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

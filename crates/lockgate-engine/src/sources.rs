@@ -110,6 +110,11 @@ pub(crate) fn walk(
         .git_exclude(true)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b));
+    // Excluded directories are pruned, not just skipped, so nothing below them is read
+    // and an excluded chart is not mistaken for plain files.
+    let prune = excludes.clone();
+    let prune_dir = config_dir.map(Path::to_path_buf);
+    builder.filter_entry(move |entry| !is_excluded(&prune, entry.path(), prune_dir.as_deref()));
     for entry in builder.build() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -119,9 +124,6 @@ pub(crate) fn walk(
             }
         };
         let path = entry.path();
-        if is_excluded(excludes, path, config_dir) {
-            continue;
-        }
         let Some(file_type) = entry.file_type() else {
             continue;
         };
@@ -163,6 +165,8 @@ mod tests {
         std::fs::create_dir_all(dir.join("ignored")).unwrap();
         std::fs::write(dir.join("a.yaml"), "").unwrap();
         std::fs::write(dir.join("kust/skip-me.yaml"), "").unwrap();
+        std::fs::create_dir_all(dir.join("vendor/deep")).unwrap();
+        std::fs::write(dir.join("vendor/deep/v.yaml"), "").unwrap();
         std::fs::write(dir.join("notes.txt"), "").unwrap();
         std::fs::write(dir.join("chart/Chart.yaml"), "").unwrap();
         std::fs::write(dir.join("chart/templates/d.yaml"), "").unwrap();

@@ -104,3 +104,31 @@ pub(crate) fn object_label(finding: &lockgate_model::Finding) -> Option<String> 
         None => format!("{} {name}", object.kind),
     })
 }
+
+/// Replaces control characters (escape sequences from a hostile manifest could rewrite a
+/// terminal or CI log) with visible `\u{..}` escapes; tabs stay.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\t' {
+                    format!("\\u{{{:x}}}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(super::printable("a\u{1b}[31mb\tc"), "a\\u{1b}[31mb\tc");
+        assert_eq!(super::printable("plain"), "plain");
+    }
+}

@@ -12,7 +12,8 @@ use crate::object_label;
 const MAX_ROWS: usize = 150;
 
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    crate::printable(text)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\n', '\r'], " ")
 }

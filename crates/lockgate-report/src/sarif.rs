@@ -40,7 +40,7 @@ struct SarifResult<'a> {
     rule_index: Option<usize>,
     level: &'static str,
     message: Text<'a>,
-    locations: [SarifLocation<'a>; 1],
+    locations: [SarifLocation; 1],
     partial_fingerprints: Fingerprints<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression; 1]>,
@@ -56,22 +56,47 @@ struct Text<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifLocation<'a> {
-    physical_location: PhysicalLocation<'a>,
+struct SarifLocation {
+    physical_location: PhysicalLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
     logical_locations: Option<[LogicalLocation; 1]>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: ArtifactLocation<'a>,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
     region: Region,
 }
 
 #[derive(Serialize)]
-struct ArtifactLocation<'a> {
-    uri: &'a str,
+struct ArtifactLocation {
+    uri: String,
+}
+
+/// A path as a URI reference: each segment percent-encoded (RFC 3986 unreserved and `/`
+/// stay), so `a #1.yaml` becomes `a%20%231.yaml`. Synthesized sources keep their scheme
+/// (`kustomize://dir`).
+fn uri_reference(path: &str) -> String {
+    let (scheme, rest) = match path.split_once("://") {
+        Some((scheme, rest)) if scheme.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            (Some(scheme), rest)
+        }
+        _ => (None, path),
+    };
+    let mut out = String::with_capacity(path.len() + 8);
+    if let Some(scheme) = scheme {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    for byte in rest.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -149,7 +174,7 @@ fn result<'a>(finding: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a
         locations: [SarifLocation {
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
-                    uri: &finding.location.path,
+                    uri: uri_reference(&finding.location.path),
                 },
                 region: Region {
                     start_line: line,
@@ -275,4 +300,21 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(super::uri_reference("deploy/app.yaml"), "deploy/app.yaml");
+        assert_eq!(
+            super::uri_reference("sp dir/a #1%.yaml"),
+            "sp%20dir/a%20%231%25.yaml"
+        );
+        assert_eq!(
+            super::uri_reference("kustomize://over lays/prod"),
+            "kustomize://over%20lays/prod"
+        );
+        assert_eq!(super::uri_reference("déploi.yaml"), "d%C3%A9ploi.yaml");
+    }
 }

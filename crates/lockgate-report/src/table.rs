@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use lockgate_model::{Finding, FindingStatus, NoticeLevel, Report, Severity};
 
-use crate::{WriteOptions, object_label};
+use crate::{WriteOptions, object_label, printable};
 
 /// ANSI styles, applied only when colour is on.
 struct Style {
@@ -85,10 +85,10 @@ pub(crate) fn write(report: &Report, options: WriteOptions, out: &mut dyn Write)
                 out,
                 "  {} {}:{}  {}  {}",
                 finding.rule_id,
-                finding.location.path,
+                printable(&finding.location.path),
                 finding.location.span.line,
-                finding.message,
-                style.dim(&format!("({why})"))
+                printable(&finding.message),
+                style.dim(&printable(&format!("({why})")))
             )?;
         }
         writeln!(out)?;
@@ -108,7 +108,7 @@ fn write_finding(
         style.severity(finding.severity),
         style.bold(&finding.rule_id),
         style.dim(&finding.rule_name),
-        finding.message
+        printable(&finding.message)
     )?;
     let span = finding.location.span;
     let object = object_label(finding)
@@ -118,10 +118,10 @@ fn write_finding(
         out,
         "  {} {}:{}:{}{}",
         style.dim("-->"),
-        finding.location.path,
+        printable(&finding.location.path),
         span.line,
         span.column,
-        object
+        printable(&object)
     )?;
     if let Some(line) = report.sources.line(&finding.location.path, span.line) {
         let number = span.line.to_string();
@@ -170,6 +170,7 @@ fn write_finding(
 /// Very long lines (minified JSON) are cut so a frame stays readable.
 fn truncate(line: &str) -> String {
     const MAX: usize = 160;
+    let line = &*printable(line);
     if line.chars().count() > MAX {
         let cut: String = line.chars().take(MAX).collect();
         format!("{cut}…")

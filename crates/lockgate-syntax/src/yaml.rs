@@ -591,10 +591,10 @@ fn finish_mapping(entries: Vec<(Node, Node)>) -> Result<Mapping, SyntaxError> {
 fn resolve_plain(text: &str) -> Value {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
             return Value::Bool(true);
         }
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
             return Value::Bool(false);
         }
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
@@ -704,7 +704,8 @@ mod tests {
 
     #[test]
     fn plain_scalars_resolve_like_kubernetes() {
-        let stream = parse("a: yes\nb: \"yes\"\nc: 0644\nd: 1.5\ne: ~\nf: 1.2.3\ng: !!str true\n");
+        let stream =
+            parse("a: yes\nb: \"yes\"\nc: 0644\nd: 1.5\ne: ~\nf: 1.2.3\ng: !!str true\nh: Y\n");
         let doc = &stream.documents[0];
         assert_eq!(doc.get("a").unwrap().value, Value::Bool(true));
         assert_eq!(doc.get("b").unwrap().as_str(), Some("yes"));
@@ -713,14 +714,16 @@ mod tests {
         assert!(doc.get("e").unwrap().is_null());
         assert_eq!(doc.get("f").unwrap().as_str(), Some("1.2.3"));
         assert_eq!(doc.get("g").unwrap().as_str(), Some("true"));
+        // go-yaml v2, under sigs.k8s.io/yaml, reads `y`/`Y`/`n`/`N` as booleans too.
+        assert_eq!(doc.get("h").unwrap().value, Value::Bool(true));
     }
 
     #[test]
     fn merge_keys_apply_and_explicit_keys_win() {
-        let stream = parse("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n");
+        let stream = parse("base: &b {x: 1, z: 2}\nderived:\n  <<: *b\n  z: 3\n");
         let derived = stream.documents[0].get("derived").unwrap();
         assert_eq!(derived.get("x").unwrap().as_i64(), Some(1));
-        assert_eq!(derived.get("y").unwrap().as_i64(), Some(3));
+        assert_eq!(derived.get("z").unwrap().as_i64(), Some(3));
     }
 
     #[test]

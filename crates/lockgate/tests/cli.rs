@@ -586,6 +586,47 @@ fn kustomize_directories_are_rendered_with_kubectl() {
         "the render's namespace transformer applied"
     );
 
+    // Files the kustomization pulls in from elsewhere are scanned through the render
+    // only, not a second time raw; unrelated files still are.
+    std::fs::create_dir_all(dir.join("overlays/prod/base")).unwrap();
+    std::fs::write(
+        dir.join("overlays/prod/base/deploy.yaml"),
+        PRIVILEGED_POD.replace("name: web", "name: base-web"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("overlays/prod/kustomization.yaml"),
+        "resources: [./base/deploy.yaml]\nnamespace: prod\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("unrelated.yaml"),
+        PRIVILEGED_POD.replace("name: web", "name: other"),
+    )
+    .unwrap();
+    let report = json(&lockgate(&dir, &["scan", ".", "--format", "json"]));
+    let privileged: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KUBE-003")
+        .map(|f| f["location"]["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        privileged.contains(&"kustomize://overlays/prod".to_string()),
+        "{privileged:?}"
+    );
+    assert!(
+        privileged.contains(&"unrelated.yaml".to_string()),
+        "{privileged:?}"
+    );
+    assert!(
+        !privileged.contains(&"overlays/prod/base/deploy.yaml".to_string()),
+        "{privileged:?}"
+    );
+    std::fs::remove_dir_all(dir.join("overlays")).unwrap();
+    std::fs::remove_file(dir.join("unrelated.yaml")).unwrap();
+
     // Without kubectl on PATH, a notice says so and the raw files are still scanned.
     let output = Command::new(env!("CARGO_BIN_EXE_lockgate"))
         .current_dir(&dir)

@@ -3,6 +3,7 @@
 use lockgate_kube::{ContainerKind, PodSpecView};
 use lockgate_model::{RuleMeta, Severity};
 
+use crate::kube::common::is_windows_pod;
 use crate::{Context, Sink};
 
 pub(crate) static META: RuleMeta = RuleMeta {
@@ -21,7 +22,8 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: r#"## What it checks
 Every regular and init container whose `securityContext.readOnlyRootFilesystem` is not
 `true` (missing or `false`). Ephemeral debug containers are not checked: they are
-attached by hand to investigate, and often need to write.
+attached by hand to investigate, and often need to write. Pods with `spec.os.name:
+windows` are skipped: Windows containers cannot set the field.
 
 ## Why it matters
 With a writable root file system, an attacker who gets code execution in the container
@@ -61,6 +63,10 @@ volumes:
 };
 
 pub(crate) fn check(_: &Context<'_>, pod: &PodSpecView<'_>, out: &mut Sink) {
+    // Windows containers cannot set the field (the API server rejects it).
+    if is_windows_pod(pod) {
+        return;
+    }
     for container in pod
         .containers()
         .filter(|c| c.kind != ContainerKind::Ephemeral)
