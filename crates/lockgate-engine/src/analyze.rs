@@ -262,6 +262,7 @@ impl<'a> Analyzer<'a> {
             },
             object,
             fingerprint: String::new(),
+            redact_line: lockgate_rules::SECRET_VALUE_RULES.contains(&rule.id),
             status: FindingStatus::Open,
         }
     }

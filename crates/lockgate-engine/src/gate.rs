@@ -11,9 +11,11 @@ use lockgate_rules::engine_rules;
 use crate::analyze::Analyzer;
 use crate::{Baseline, Date, Waiver};
 
-/// Gives every finding a fingerprint from its rule, path, object and message (never
-/// its line), numbering identical ones so each stays distinct.
-pub(crate) fn assign_fingerprints(findings: &mut [Finding]) {
+/// Gives every finding of one source a fingerprint from its rule, the source's stable
+/// path, object and message (never its line), numbering identical ones so each stays
+/// distinct. `stable_path` is the source's path relative to the project (see
+/// [`stable_path`]), so baselines match however the scan was started.
+pub(crate) fn assign_fingerprints(findings: &mut [Finding], stable_path: &str) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for finding in findings.iter_mut() {
         let object = finding
@@ -21,12 +23,7 @@ pub(crate) fn assign_fingerprints(findings: &mut [Finding]) {
             .as_ref()
             .map(|o| o.display_id())
             .unwrap_or_default();
-        let base = fingerprint(&[
-            &finding.rule_id,
-            &finding.location.path,
-            &object,
-            &finding.message,
-        ]);
+        let base = fingerprint(&[&finding.rule_id, stable_path, &object, &finding.message]);
         let count = seen.entry(base.clone()).or_insert(0);
         finding.fingerprint = if *count == 0 {
             base
@@ -34,6 +31,29 @@ pub(crate) fn assign_fingerprints(findings: &mut [Finding]) {
             fingerprint(&[&base, &count.to_string()])
         };
         *count += 1;
+    }
+}
+
+/// A source's path relative to `base` (the directory of `lockgate.toml`, else the working
+/// directory), with `/` separators; rendered sources keep their scheme. Sources outside
+/// `base`, and stdin, keep the path as shown.
+pub(crate) fn stable_path(shown: &str, base: &Path) -> String {
+    if shown == "stdin" {
+        return shown.to_string();
+    }
+    let (scheme, rest) = match shown.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, shown),
+    };
+    let relative = std::path::absolute(rest)
+        .ok()
+        .map(|absolute| crate::scan::normalize(&absolute))
+        .and_then(|absolute| absolute.strip_prefix(base).ok().map(Path::to_path_buf))
+        .map(|relative| crate::sources::display_path(&relative));
+    match (scheme, relative) {
+        (Some(scheme), Some(relative)) => format!("{scheme}://{relative}"),
+        (None, Some(relative)) => relative,
+        _ => shown.to_string(),
     }
 }
 

@@ -65,6 +65,14 @@ pub fn scan(options: &ScanOptions) -> Report {
         .as_deref()
         .and_then(Path::parent)
         .and_then(|dir| std::path::absolute(dir).ok());
+    // Fingerprints use paths relative to the project, so a baseline written from one
+    // directory matches a scan started from another or given absolute paths.
+    let fingerprint_base = config_dir
+        .clone()
+        .or_else(|| repository_root(&options.inputs))
+        .or_else(|| std::env::current_dir().ok())
+        .map(|dir| normalize(&dir))
+        .unwrap_or_default();
     let mut walked = Walked::default();
     let mut stdin_texts = Vec::new();
     for input in &options.inputs {
@@ -111,7 +119,8 @@ pub fn scan(options: &ScanOptions) -> Report {
                 &b.rule_id,
             ))
         });
-        gate::assign_fingerprints(&mut outcome.findings);
+        let stable = gate::stable_path(&outcome.path, &fingerprint_base);
+        gate::assign_fingerprints(&mut outcome.findings, &stable);
     });
     outcomes.sort_by(|a, b| a.path.cmp(&b.path));
     let mut stats = ScanStats::default();
@@ -150,7 +159,8 @@ pub fn scan(options: &ScanOptions) -> Report {
     {
         sources.insert(config_path.clone(), Arc::from(text.as_str()));
     }
-    gate::assign_fingerprints(&mut waiver_findings);
+    let config_stable = gate::stable_path(&config_path, &fingerprint_base);
+    gate::assign_fingerprints(&mut waiver_findings, &config_stable);
     findings.extend(waiver_findings);
     if let Some(baseline) = &options.baseline {
         gate::apply_baseline(&mut findings, baseline);
@@ -331,7 +341,7 @@ fn kustomization_inputs(dir: &Path) -> Vec<PathBuf> {
 
 /// Resolves `.` and `..` lexically, so `overlays/prod/../../base` compares equal to the
 /// walked `base` (symlinks are not followed anyway).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -346,4 +356,18 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The git work tree holding the first scanned path, if any: the project root that
+/// fingerprints are relative to when there is no `lockgate.toml`.
+fn repository_root(inputs: &[Input]) -> Option<PathBuf> {
+    let first = inputs.iter().find_map(|input| match input {
+        Input::Path(path) => Some(path),
+        Input::Stdin(_) => None,
+    })?;
+    let absolute = normalize(&std::path::absolute(first).ok()?);
+    absolute
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
 }

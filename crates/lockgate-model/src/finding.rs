@@ -82,6 +82,10 @@ pub struct Finding {
     pub object: Option<Arc<ObjectRef>>,
     /// Stable across line moves; see [`crate::fingerprint`].
     pub fingerprint: String,
+    /// The source line holds a credential value: writers that show source text must not
+    /// show this line in clear. Not part of the serialized finding.
+    #[serde(skip)]
+    pub redact_line: bool,
     #[serde(flatten)]
     pub status: FindingStatus,
 }

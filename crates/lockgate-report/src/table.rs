@@ -2,6 +2,7 @@
 //! waived/suppressed/baseline findings in one line each, then a summary by severity and
 //! the gate's verdict.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use lockgate_model::{Finding, FindingStatus, NoticeLevel, Report, Severity};
@@ -59,9 +60,17 @@ pub(crate) fn write(report: &Report, options: WriteOptions, out: &mut dyn Write)
     if !report.notices.is_empty() {
         writeln!(out)?;
     }
+    // Lines that hold credential values are never quoted in clear, whichever finding's
+    // code frame they appear in.
+    let redacted: HashSet<(&str, u32)> = report
+        .findings
+        .iter()
+        .filter(|f| f.redact_line)
+        .map(|f| (&*f.location.path, f.location.span.line))
+        .collect();
     let open: Vec<&Finding> = report.open_findings().collect();
     for finding in &open {
-        write_finding(report, finding, &style, out)?;
+        write_finding(report, finding, &redacted, &style, out)?;
     }
     let settled: Vec<&Finding> = report
         .findings
@@ -99,6 +108,7 @@ pub(crate) fn write(report: &Report, options: WriteOptions, out: &mut dyn Write)
 fn write_finding(
     report: &Report,
     finding: &Finding,
+    redacted: &HashSet<(&str, u32)>,
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -135,7 +145,7 @@ fn write_finding(
                 "  {} {} {}",
                 style.dim(&previous_number),
                 style.dim("|"),
-                truncate(previous)
+                frame_line(previous, &finding.location.path, span.line - 1, redacted)
             )?;
         }
         writeln!(
@@ -143,7 +153,7 @@ fn write_finding(
             "  {} {} {}",
             style.dim(&number),
             style.dim("|"),
-            truncate(line)
+            frame_line(line, &finding.location.path, span.line, redacted)
         )?;
         let start = usize::try_from(span.column.saturating_sub(1)).unwrap_or(0);
         let width = if span.end_line == span.line && span.end_column > span.column {
@@ -165,6 +175,18 @@ fn write_finding(
     }
     writeln!(out, "  {} {}", style.paint("1;32", "fix:"), finding.fix)?;
     writeln!(out)
+}
+
+/// A source line as a frame shows it: cut when very long, and masked after its key when
+/// it holds a credential value.
+fn frame_line(line: &str, path: &str, number: u32, redacted: &HashSet<(&str, u32)>) -> String {
+    if !redacted.contains(&(path, number)) {
+        return truncate(line);
+    }
+    let keep = line
+        .find(':')
+        .map_or_else(|| line.len() - line.trim_start().len(), |colon| colon + 1);
+    format!("{} ‹value redacted›", truncate(&line[..keep]).trim_end())
 }
 
 /// Very long lines (minified JSON) are cut so a frame stays readable.

@@ -15,3 +15,8 @@ mod text;
 pub use context::{Context, Hit, Sink};
 pub use registry::{Check, Rule, find_rule, rules};
 pub use settings::Settings;
+
+/// Rules whose findings point at a line holding a credential value (a literal env
+/// password, a ConfigMap credential, Secret data). Outputs that quote source lines mask
+/// these lines.
+pub static SECRET_VALUE_RULES: &[&str] = &["KUBE-040", "KUBE-041", "KUBE-042"];

@@ -533,6 +533,26 @@ fn baselines_fail_only_on_new_findings_and_survive_line_moves() {
             .iter()
             .all(|f| f["status"] == "baseline")
     );
+    // The same baseline matches a scan started elsewhere with an absolute path, since
+    // fingerprints use paths relative to the project (here: the lockgate.toml's folder).
+    std::fs::write(dir.join("lockgate.toml"), "").unwrap();
+    let rewrite = lockgate(
+        &dir,
+        &["baseline", "write", ".", "--output", "baseline.json"],
+    );
+    assert_eq!(rewrite.status.code(), Some(0));
+    let elsewhere = lockgate(
+        &std::env::temp_dir(),
+        &[
+            "scan",
+            dir.to_str().unwrap(),
+            "--baseline",
+            dir.join("baseline.json").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(elsewhere.status.code(), Some(0), "{}", stdout(&elsewhere));
     // A new problem fails the gate.
     std::fs::write(
         dir.join("pod.yaml"),
@@ -792,6 +812,32 @@ fn hostile_input_becomes_findings_never_a_crash() {
             .iter()
             .any(|f| f["rule_id"] == "KUBE-003" && f["location"]["path"] == "good.yaml")
     );
+}
+
+#[test]
+fn credential_values_never_appear_in_any_output() {
+    let dir = scratch("redact");
+    let secret = "Xk9vQ2mLp7RtZw4N";
+    std::fs::write(
+        dir.join("app.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: a}}\nspec:\n  containers:\n  - name: app\n    image: nginx:1\n    env:\n    - {{name: DB_PASSWORD, value: \"{secret}\"}}\n    securityContext: {{privileged: true}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: a}}\ndata:\n  password: {secret}\n"
+        ),
+    )
+    .unwrap();
+    for format in ["table", "json", "sarif", "junit", "markdown"] {
+        let output = lockgate(
+            &dir,
+            &["scan", ".", "--format", format, "--color", "always"],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let text = stdout(&output);
+        assert!(text.contains("KUBE-040"), "{format}: {text}");
+        assert!(
+            !text.contains(secret),
+            "{format} output shows the credential:\n{text}"
+        );
+    }
 }
 
 #[test]
