@@ -19,5 +19,5 @@ mod suppress;
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use config::{CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, Waiver};
 pub use date::Date;
-pub use scan::{Input, ScanOptions, scan};
+pub use scan::{Input, Progress, ProgressEvent, ScanOptions, scan};
 pub use sources::DEFAULT_MAX_FILE_BYTES;

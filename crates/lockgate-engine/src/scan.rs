@@ -25,7 +25,7 @@ pub enum Input {
 }
 
 /// Everything a scan needs besides the rules themselves.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ScanOptions {
     pub inputs: Vec<Input>,
     pub config: Config,
@@ -34,6 +34,30 @@ pub struct ScanOptions {
     pub today: Date,
     /// Render Kustomize directories and Helm charts with kubectl/helm when available.
     pub render: bool,
+    /// Told about long work as it happens (the CLI draws a progress line on a terminal).
+    pub progress: Option<Progress>,
+}
+
+/// What a scan is doing, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum ProgressEvent<'a> {
+    /// An external tool is rendering this directory.
+    Rendering { tool: &'static str, dir: &'a str },
+    /// `done` of `total` sources have been analysed.
+    Analyzed { done: usize, total: usize },
+}
+
+/// A progress callback; called from worker threads.
+pub type Progress = std::sync::Arc<dyn Fn(ProgressEvent<'_>) + Send + Sync>;
+
+impl std::fmt::Debug for ScanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanOptions")
+            .field("inputs", &self.inputs.len())
+            .field("profile", &self.effective.profile)
+            .field("render", &self.render)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Scans the inputs. Problems with individual files are findings or notices in the
@@ -89,12 +113,30 @@ pub fn scan(options: &ScanOptions) -> Report {
         ));
     }
 
-    let rendered = render_all(&mut walked, options.render, &mut notices);
+    let rendered = render_all(
+        &mut walked,
+        options.render,
+        options.progress.as_ref(),
+        &mut notices,
+    );
+    let total = walked.files.len() + rendered.len() + stdin_texts.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let tick = || {
+        if let Some(progress) = &options.progress {
+            let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(ProgressEvent::Analyzed { done, total });
+        }
+    };
 
     let mut outcomes: Vec<Outcome> = walked
         .files
         .par_iter()
-        .map(|path| analyzer.analyze_file(path, display_path(path), walked.explicit.contains(path)))
+        .map(|path| {
+            let outcome =
+                analyzer.analyze_file(path, display_path(path), walked.explicit.contains(path));
+            tick();
+            outcome
+        })
         .collect();
     outcomes.extend(
         rendered
@@ -104,7 +146,11 @@ pub fn scan(options: &ScanOptions) -> Report {
                     .into_par_iter()
                     .map(|t| ("stdin".to_string(), t)),
             )
-            .map(|(path, text)| analyzer.analyze_text(path, Arc::from(text), true))
+            .map(|(path, text)| {
+                let outcome = analyzer.analyze_text(path, Arc::from(text), true);
+                tick();
+                outcome
+            })
             .collect::<Vec<_>>(),
     );
 
@@ -204,8 +250,17 @@ fn notice(level: NoticeLevel, message: String, path: Option<String>) -> Notice {
 fn render_all(
     walked: &mut Walked,
     enabled: bool,
+    progress: Option<&Progress>,
     notices: &mut Vec<Notice>,
 ) -> Vec<(String, String)> {
+    let announce = |tool: &'static str, dir: &Path| {
+        if let Some(progress) = progress {
+            progress(ProgressEvent::Rendering {
+                tool,
+                dir: &display_path(dir),
+            });
+        }
+    };
     let charts = std::mem::take(&mut walked.charts);
     let kustomizations = std::mem::take(&mut walked.kustomizations);
     walked
@@ -237,6 +292,7 @@ fn render_all(
             ));
             continue;
         }
+        announce("helm", chart);
         match render::helm_template(chart) {
             Ok(text) => rendered.extend(render::split_helm_output(&display_path(chart), &text)),
             Err(RenderError::Missing(tool)) => {
@@ -254,6 +310,7 @@ fn render_all(
             continue;
         }
         let result = if enabled {
+            announce("kubectl", dir);
             render::kustomize(dir)
         } else {
             Err(RenderError::Failed("rendering disabled".into()))

@@ -16,6 +16,7 @@ fn scan_text(text: String) -> lockgate_model::Report {
         baseline: None,
         today: Date::parse("2026-01-01").unwrap(),
         render: false,
+        progress: None,
     })
 }
 

@@ -8,7 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use lockgate_engine::{Baseline, Config, Date, Input, PROFILES, ScanOptions, scan};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lockgate_engine::{
+    Baseline, Config, Date, Input, PROFILES, Progress, ProgressEvent, ScanOptions, scan,
+};
 use lockgate_model::{Report, RuleMeta};
 use lockgate_report::{Format, WriteOptions};
 
@@ -213,8 +218,37 @@ fn scan_selection(
         baseline,
         today: Date::today(),
         render: !selection.no_render,
+        progress: terminal_progress(),
     };
-    Ok(scan(&options))
+    let report = scan(&options);
+    if options.progress.is_some() {
+        // Clear the progress line.
+        eprint!("\r\x1b[2K");
+    }
+    Ok(report)
+}
+
+/// A progress line on standard error, only when it is a terminal (never in CI logs or
+/// pipes), redrawn at most ten times a second.
+fn terminal_progress() -> Option<Progress> {
+    if !io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let last = Mutex::new(Instant::now());
+    Some(Arc::new(move |event: ProgressEvent<'_>| {
+        let line = match event {
+            ProgressEvent::Rendering { tool, dir } => format!("rendering {dir} with {tool}…"),
+            ProgressEvent::Analyzed { done, total } => {
+                let Ok(mut last) = last.lock() else { return };
+                if done < total && last.elapsed() < Duration::from_millis(100) {
+                    return;
+                }
+                *last = Instant::now();
+                format!("scanned {done}/{total} files")
+            }
+        };
+        eprint!("\r\x1b[2Klockgate: {line}");
+    }))
 }
 
 fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {

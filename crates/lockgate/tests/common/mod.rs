@@ -91,6 +91,7 @@ pub fn scan_text(text: &str, settings_toml: &str) -> Vec<Finding> {
         baseline: None,
         today: Date::today(),
         render: false,
+        progress: None,
     });
     report.findings
 }
