@@ -321,9 +321,10 @@ fn render_all(
                 // kustomization and those it references (bases in subdirectories,
                 // patches), which are not complete objects on their own.
                 let referenced = kustomization_inputs(dir);
+                let normalized_dir = normalize(dir);
                 walked.files.retain(|file| {
                     let file = normalize(file);
-                    file.parent() != Some(normalize(dir).as_path())
+                    file.parent() != Some(normalized_dir.as_path())
                         && !referenced.iter().any(|input| file.starts_with(input))
                 });
                 rendered.push((format!("kustomize://{}", display_path(dir)), text));

@@ -45,6 +45,26 @@ fn scratch(name: &str) -> PathBuf {
 
 const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n";
 
+/// Whether the report has a finding of `rule` in the file shown as `path`.
+fn has_finding(report: &Value, rule: &str, path: &str) -> bool {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule_id"] == rule && f["location"]["path"] == path)
+}
+
+/// The paths of every finding of `rule`.
+fn paths_of(report: &Value, rule: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .map(|f| f["location"]["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn rule_ids(report: &Value) -> Vec<String> {
     report["findings"]
         .as_array()
@@ -307,13 +327,7 @@ fn stdin_is_scanned_with_dash() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output);
-    assert!(
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule_id"] == "KUBE-003" && f["location"]["path"] == "stdin")
-    );
+    assert!(has_finding(&report, "KUBE-003", "stdin"));
 }
 
 #[test]
@@ -625,13 +639,7 @@ fn kustomize_directories_are_rendered_with_kubectl() {
     )
     .unwrap();
     let report = json(&lockgate(&dir, &["scan", ".", "--format", "json"]));
-    let privileged: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "KUBE-003")
-        .map(|f| f["location"]["path"].as_str().unwrap().to_string())
-        .collect();
+    let privileged = paths_of(&report, "KUBE-003");
     assert!(
         privileged.contains(&"kustomize://overlays/prod".to_string()),
         "{privileged:?}"
@@ -661,13 +669,7 @@ fn kustomize_directories_are_rendered_with_kubectl() {
             .unwrap()
             .contains("`kubectl` is not on PATH")
     );
-    assert!(
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule_id"] == "KUBE-003" && f["location"]["path"] == "app/pod.yaml")
-    );
+    assert!(has_finding(&report, "KUBE-003", "app/pod.yaml"));
 }
 
 #[test]
