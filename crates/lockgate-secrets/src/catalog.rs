@@ -1,0 +1,335 @@
+//! The rule catalog: rules are data. The built-in catalog is TOML embedded in the binary
+//! (`rules/*.toml`, one file per provider family); users add rules of the same shape under
+//! `[[secrets.rules]]` in `lockgate.toml`. Every rule is validated when loaded: unique ID,
+//! a regular expression that compiles, lowercase keywords that the expression needs.
+
+use std::sync::{Arc, OnceLock};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use lockgate_model::{RuleMeta, Severity};
+use serde::Deserialize;
+
+/// The embedded catalog files, in ID order.
+const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("generic.toml", include_str!("../rules/generic.toml")),
+    ("cloud.toml", include_str!("../rules/cloud.toml")),
+    ("devtools.toml", include_str!("../rules/devtools.toml")),
+    ("payment.toml", include_str!("../rules/payment.toml")),
+    ("messaging.toml", include_str!("../rules/messaging.toml")),
+    ("saas.toml", include_str!("../rules/saas.toml")),
+    ("ops.toml", include_str!("../rules/ops.toml")),
+];
+
+/// Framework mappings shared by every secret rule.
+const FRAMEWORKS: &[&str] = &["cwe:CWE-798", "mitre:T1552.001"];
+
+/// One rule as written in TOML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RuleSpec {
+    /// `SEC-NNN` for built-in rules; anything unique for user rules.
+    pub id: String,
+    /// Kebab-case name, e.g. `github-personal-access-token`.
+    pub name: String,
+    /// What was found, e.g. `GitHub personal access token`.
+    pub title: String,
+    /// Who issues the credential (`aws`, `github`, `generic`, ...).
+    pub provider: String,
+    pub severity: Severity,
+    /// The token format in words, for the docs.
+    pub description: String,
+    /// Lowercase literals, one of which must occur near every match.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// The expression; the secret is the group named `secret`, else group 1, else the
+    /// whole match. Absent for rules that only look at file names (`paths`).
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Expressions over the secret that mark it a false positive.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Substrings (any case) that mark the secret a false positive.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Globs the file path must match for the rule to run.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// The secret may span lines (PEM blocks): the expression sees 64 KiB from the line
+    /// of the keyword instead of the line alone.
+    #[serde(default)]
+    pub multiline: bool,
+    #[serde(default)]
+    pub fix: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// IDs of the equivalent rules in gitleaks, for users migrating and for conformance.
+    #[serde(default)]
+    pub gitleaks: Vec<String>,
+    /// Texts the rule must detect (fixtures, checked by the tests).
+    #[serde(default)]
+    pub tp: Vec<String>,
+    /// Texts the rule must not detect.
+    #[serde(default)]
+    pub fp: Vec<String>,
+    /// File paths a path-only rule must detect (fixtures).
+    #[serde(default)]
+    pub tp_paths: Vec<String>,
+    /// File paths a path-only rule must not detect.
+    #[serde(default)]
+    pub fp_paths: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+/// A compiled, validated rule.
+#[derive(Debug)]
+pub struct SecretRule {
+    pub meta: &'static RuleMeta,
+    pub spec: RuleSpec,
+    pub(crate) regex: Option<regex::bytes::Regex>,
+    /// Index of the capture group holding the secret.
+    pub(crate) secret_group: usize,
+    pub(crate) allow: Vec<regex::bytes::Regex>,
+    pub(crate) stopwords: Vec<String>,
+    pub(crate) paths: Option<GlobSet>,
+}
+
+impl SecretRule {
+    pub fn id(&self) -> &'static str {
+        self.meta.id
+    }
+
+    pub fn provider(&self) -> &str {
+        &self.spec.provider
+    }
+
+    /// Generic rules (an assignment to a secret-like name) give way to a provider rule
+    /// that matched the same text.
+    pub fn is_generic(&self) -> bool {
+        self.spec.provider == "generic"
+    }
+
+    pub(crate) fn applies_to_path(&self, path: Option<&str>) -> bool {
+        match (&self.paths, path) {
+            (None, _) => true,
+            (Some(globs), Some(path)) => globs.is_match(path),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// A set of validated rules.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub rules: Vec<Arc<SecretRule>>,
+}
+
+/// A rule that could not be loaded: which file, which rule, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogError {
+    pub source: String,
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.rule {
+            Some(rule) => write!(f, "{}: secret rule `{rule}`: {}", self.source, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// The built-in catalog, parsed and compiled on first use.
+pub fn builtin_catalog() -> Result<&'static Catalog, CatalogError> {
+    static CATALOG: OnceLock<Result<Catalog, CatalogError>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| {
+            let mut specs = Vec::new();
+            for (name, text) in BUILTIN_FILES {
+                specs.extend(parse_rules(name, text)?);
+            }
+            Catalog::compile(specs, "built-in catalog")
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Parses a catalog file (`[[rule]]` tables) without compiling it.
+pub fn parse_rules(source: &str, text: &str) -> Result<Vec<RuleSpec>, CatalogError> {
+    toml::from_str::<RuleFile>(text)
+        .map(|file| file.rule)
+        .map_err(|error| CatalogError {
+            source: source.to_string(),
+            rule: None,
+            message: error.to_string(),
+        })
+}
+
+impl Catalog {
+    /// Validates and compiles rules; `source` names where they came from in errors.
+    pub fn compile(specs: Vec<RuleSpec>, source: &str) -> Result<Catalog, CatalogError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut rules = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let error = |message: String| CatalogError {
+                source: source.to_string(),
+                rule: Some(spec.id.clone()),
+                message,
+            };
+            if !seen.insert(spec.id.clone()) {
+                return Err(error("duplicate rule ID".into()));
+            }
+            rules.push(Arc::new(compile_rule(spec.clone()).map_err(error)?));
+        }
+        Ok(Catalog { rules })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<SecretRule>> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+}
+
+fn compile_rule(spec: RuleSpec) -> Result<SecretRule, String> {
+    if spec.id.trim().is_empty() || spec.name.trim().is_empty() {
+        return Err("`id` and `name` must not be empty".into());
+    }
+    if let Some(k) = spec
+        .keywords
+        .iter()
+        .find(|k| k.is_empty() || **k != k.to_lowercase())
+    {
+        return Err(format!("keyword `{k}` must be non-empty lowercase"));
+    }
+    if spec.regex.is_none() && spec.paths.is_empty() {
+        return Err("a rule needs a `regex`, `paths`, or both".into());
+    }
+    if spec.regex.is_some() && spec.keywords.is_empty() {
+        return Err("a rule with a `regex` needs `keywords` (they select where it runs)".into());
+    }
+    let regex = spec
+        .regex
+        .as_deref()
+        .map(|pattern| {
+            regex::bytes::RegexBuilder::new(pattern)
+                .size_limit(32 * 1024 * 1024)
+                .build()
+                .map_err(|e| format!("invalid `regex`: {e}"))
+        })
+        .transpose()?;
+    let secret_group = match &regex {
+        Some(regex) => regex
+            .capture_names()
+            .position(|name| name == Some("secret"))
+            .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 }),
+        None => 0,
+    };
+    let allow = spec
+        .allow
+        .iter()
+        .map(|pattern| {
+            regex::bytes::Regex::new(pattern).map_err(|e| format!("invalid `allow` entry: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let paths = if spec.paths.is_empty() {
+        None
+    } else {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &spec.paths {
+            let glob = GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| format!("invalid `paths` glob `{pattern}`: {e}"))?;
+            builder.add(glob);
+        }
+        Some(builder.build().map_err(|e| e.to_string())?)
+    };
+    let stopwords = spec.stopwords.iter().map(|s| s.to_lowercase()).collect();
+    let meta = leak_meta(&spec);
+    Ok(SecretRule {
+        meta,
+        spec,
+        regex,
+        secret_group,
+        allow,
+        stopwords,
+        paths,
+    })
+}
+
+/// Rule metadata lives as long as the process, like the built-in registry's. Catalogs
+/// are built once per run (the built-in one once per process), so this is bounded.
+fn leak_meta(spec: &RuleSpec) -> &'static RuleMeta {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let fix = spec.fix.clone().unwrap_or_else(|| {
+        format!(
+            "Revoke and rotate this credential with {} now (anyone who can read the file or \
+             its history may hold it), delete it from the file, and load it at run time from \
+             a secret store or environment variable.",
+            provider_display(&spec.provider)
+        )
+    });
+    let mut docs = format!(
+        "## What it checks\n\n{}\n\nProvider: `{}`. Keywords that must appear near a match: {}.\n\n\
+         ## Why it matters\n\nA {} in a file or in git history lets anyone who can read the \
+         repository act with the owner's rights until the credential is revoked. Deleting it \
+         in a later commit does not remove it from history.\n\n\
+         ## Example\n\nFindings show the secret as a short prefix and its length only, e.g. \
+         `abcd…(40 chars)`.\n\n## Fix\n\n{}\n\nIf the value is a test fixture, add \
+         `lockgate:allow` in a comment on its line, or list the path under \
+         `[secrets] allow-paths` in `lockgate.toml`.\n",
+        spec.description,
+        spec.provider,
+        if spec.keywords.is_empty() {
+            "none (file name rule)".to_string()
+        } else {
+            spec.keywords
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        spec.title,
+        fix,
+    );
+    docs.push_str("\n## References\n\n");
+    for reference in &spec.references {
+        docs.push_str(&format!("- <{reference}>\n"));
+    }
+    if !spec.gitleaks.is_empty() {
+        docs.push_str(&format!(
+            "- gitleaks rule(s): {}\n",
+            spec.gitleaks.join(", ")
+        ));
+    }
+    docs.push_str("- CWE-798: Use of Hard-coded Credentials\n");
+    Box::leak(Box::new(RuleMeta {
+        id: leak(spec.id.clone()),
+        name: leak(spec.name.clone()),
+        title: leak(format!("{} found", spec.title)),
+        severity: spec.severity,
+        applies_to: &["any text file", "git history"],
+        frameworks: FRAMEWORKS,
+        fix: leak(fix),
+        docs: leak(docs),
+    }))
+}
+
+fn provider_display(provider: &str) -> String {
+    if provider == "generic" {
+        "its issuer".to_string()
+    } else {
+        format!("the issuer ({provider})")
+    }
+}

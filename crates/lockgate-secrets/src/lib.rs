@@ -1,0 +1,18 @@
+//! Secret detection: a catalog of rules (data, embedded TOML, extendable from
+//! `lockgate.toml`), compiled once into a [`Scanner`] that finds credentials in any text.
+//!
+//! Scanning is keyword-first: one Aho-Corasick pass over the bytes finds the keywords of
+//! every rule, and a rule's regular expression only runs on the lines around its
+//! keywords. Every hit carries the byte range of the secret itself so callers can point
+//! at it and [`redact`] it; nothing in this crate formats a secret in clear.
+
+mod catalog;
+mod entropy;
+mod noise;
+mod redact;
+mod scanner;
+
+pub use catalog::{Catalog, CatalogError, SecretRule, builtin_catalog, parse_rules};
+pub use entropy::shannon_entropy;
+pub use redact::redact;
+pub use scanner::{ScanSettings, Scanner, SecretHit};

@@ -1,0 +1,368 @@
+//! The scanner: rules compiled together for one run. One Aho-Corasick pass over a text
+//! finds every rule keyword; each rule's expression then runs only on the windows
+//! (usually single lines) around its keywords, so the cost of a rule is paid where its
+//! keyword occurs, not on every byte.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use lockgate_model::Span;
+
+use crate::catalog::{Catalog, CatalogError, SecretRule};
+use crate::{entropy::shannon_entropy, noise, redact};
+
+/// Lines longer than this are searched in windows of this size around each keyword.
+const LONG_LINE_WINDOW: usize = 8 * 1024;
+/// How far either side of its window a match may reach on a long line.
+const WINDOW_OVERLAP: usize = 1024;
+/// How much text a multi-line rule sees from the line of its keyword.
+const MULTILINE_WINDOW: usize = 64 * 1024;
+/// The inline marker that allows a line.
+const ALLOW_MARKER: &[u8] = b"lockgate:allow";
+
+/// Noise control shared by all rules, from `[secrets]` in `lockgate.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct ScanSettings {
+    /// Rule IDs that do not run.
+    pub disabled: HashSet<String>,
+    /// Globs of paths never scanned for secrets (lock files, fixtures).
+    pub allow_paths: Vec<String>,
+    /// Substrings (any case) that make any secret a false positive.
+    pub stopwords: Vec<String>,
+    /// Expressions over the secret that make it a false positive.
+    pub allow: Vec<String>,
+}
+
+/// Paths allowed by default: files full of hashes and generated identifiers.
+pub const DEFAULT_ALLOW_PATHS: &[&str] = &[
+    "**/Cargo.lock",
+    "**/package-lock.json",
+    "**/npm-shrinkwrap.json",
+    "**/yarn.lock",
+    "**/pnpm-lock.yaml",
+    "**/poetry.lock",
+    "**/Pipfile.lock",
+    "**/uv.lock",
+    "**/go.sum",
+    "**/composer.lock",
+    "**/Gemfile.lock",
+    "**/packages.lock.json",
+    "**/gradle.lockfile",
+    "**/*.min.js",
+    "**/*.map",
+];
+
+/// One secret found in a text.
+#[derive(Debug, Clone)]
+pub struct SecretHit {
+    pub rule: Arc<SecretRule>,
+    /// Byte range of the secret itself (empty for file-name rules).
+    pub range: std::ops::Range<usize>,
+    /// Where the secret is, 1-based lines and character columns.
+    pub span: Span,
+    /// The secret as it may be shown: prefix and length.
+    pub redacted: String,
+}
+
+/// Rules compiled for one run, with their keyword automaton.
+#[derive(Debug)]
+pub struct Scanner {
+    rules: Vec<Arc<SecretRule>>,
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules it selects.
+    keyword_rules: Vec<Vec<u32>>,
+    /// Rules that look at file names only.
+    path_rules: Vec<u32>,
+    allow_paths: GlobSet,
+    stopwords: Vec<String>,
+    allow: Vec<regex::bytes::Regex>,
+}
+
+impl Scanner {
+    /// Compiles the enabled rules of `catalogs` with the run's noise settings.
+    pub fn new(catalogs: &[&Catalog], settings: &ScanSettings) -> Result<Scanner, CatalogError> {
+        let config_error = |message: String| CatalogError {
+            source: "lockgate.toml [secrets]".into(),
+            rule: None,
+            message,
+        };
+        let rules: Vec<Arc<SecretRule>> = catalogs
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .filter(|r| !settings.disabled.contains(r.meta.id))
+            .cloned()
+            .collect();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut path_rules = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let index = u32::try_from(index).map_err(|_| config_error("too many rules".into()))?;
+            if rule.regex.is_none() {
+                path_rules.push(index);
+                continue;
+            }
+            for keyword in &rule.spec.keywords {
+                match patterns.iter().position(|p| p == keyword) {
+                    Some(at) => keyword_rules[at].push(index),
+                    None => {
+                        patterns.push(keyword.clone());
+                        keyword_rules.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| config_error(format!("keyword automaton: {e}")))?;
+        let mut allow_paths = GlobSetBuilder::new();
+        for pattern in DEFAULT_ALLOW_PATHS
+            .iter()
+            .copied()
+            .chain(settings.allow_paths.iter().map(String::as_str))
+        {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| config_error(format!("allow-paths `{pattern}`: {e}")))?;
+            allow_paths.add(glob);
+        }
+        let allow = settings
+            .allow
+            .iter()
+            .map(|p| {
+                regex::bytes::Regex::new(p).map_err(|e| config_error(format!("allow `{p}`: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Scanner {
+            rules,
+            keywords,
+            keyword_rules,
+            path_rules,
+            allow_paths: allow_paths
+                .build()
+                .map_err(|e| config_error(e.to_string()))?,
+            stopwords: settings
+                .stopwords
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect(),
+            allow,
+        })
+    }
+
+    pub fn rules(&self) -> &[Arc<SecretRule>] {
+        &self.rules
+    }
+
+    /// Whether a path is allowed (never scanned for secrets).
+    pub fn is_allowed_path(&self, path: &str) -> bool {
+        self.allow_paths.is_match(path)
+    }
+
+    /// Rules that fire on the file name alone (a `.p12` keystore is a secret whatever its
+    /// bytes), checked before a binary file is skipped.
+    pub fn scan_path(&self, path: &str) -> Vec<SecretHit> {
+        if self.is_allowed_path(path) {
+            return Vec::new();
+        }
+        self.path_rules
+            .iter()
+            .map(|&i| &self.rules[i as usize])
+            .filter(|rule| rule.applies_to_path(Some(path)))
+            .map(|rule| SecretHit {
+                rule: Arc::clone(rule),
+                range: 0..0,
+                span: Span::point(1, 1),
+                redacted: String::new(),
+            })
+            .collect()
+    }
+
+    /// Finds the secrets in `text` (any bytes; invalid UTF-8 is searched as is).
+    /// `path` selects path-scoped rules and allowed paths; `None` for stdin.
+    pub fn scan(&self, path: Option<&str>, text: &[u8]) -> Vec<SecretHit> {
+        if path.is_some_and(|p| self.is_allowed_path(p)) {
+            return Vec::new();
+        }
+        let mut windows = self.candidate_windows(path, text);
+        windows.sort_unstable();
+        windows.dedup();
+        let mut found: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+        for (rule_index, start, end) in windows {
+            let rule = &self.rules[rule_index as usize];
+            let Some(regex) = &rule.regex else { continue };
+            let window = &text[start..end];
+            for captures in regex.captures_iter(window) {
+                let Some(secret) = captures.get(rule.secret_group).or_else(|| captures.get(0))
+                else {
+                    continue;
+                };
+                let range = start + secret.start()..start + secret.end();
+                let whole = captures
+                    .get(0)
+                    .map_or(range.clone(), |m| start + m.start()..start + m.end());
+                if self.is_noise(rule, &text[range.clone()])
+                    || line_allows(text, whole.start, whole.end)
+                {
+                    continue;
+                }
+                found.push((rule_index, range));
+            }
+        }
+        found.sort_unstable_by_key(|(rule, range)| (range.start, range.end, *rule));
+        found.dedup();
+        // A generic rule gives way to a provider rule that found the same secret.
+        let specific: Vec<std::ops::Range<usize>> = found
+            .iter()
+            .filter(|(rule, _)| !self.rules[*rule as usize].is_generic())
+            .map(|(_, range)| range.clone())
+            .collect();
+        found.retain(|(rule, range)| {
+            !self.rules[*rule as usize].is_generic()
+                || !specific
+                    .iter()
+                    .any(|s| s.start < range.end && range.start < s.end)
+        });
+        let mut lines = LineCounter::new(text);
+        found
+            .into_iter()
+            .map(|(rule_index, range)| {
+                let (line, column) = lines.position(range.start);
+                let (end_line, end_column) = lines.position_after(range.end);
+                let secret = String::from_utf8_lossy(&text[range.clone()]);
+                SecretHit {
+                    rule: Arc::clone(&self.rules[rule_index as usize]),
+                    span: Span {
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                    },
+                    redacted: redact(&secret),
+                    range,
+                }
+            })
+            .collect()
+    }
+
+    /// (rule, window start, window end) for every keyword occurrence.
+    fn candidate_windows(&self, path: Option<&str>, text: &[u8]) -> Vec<(u32, usize, usize)> {
+        let mut windows = Vec::new();
+        let mut line = 0..0;
+        let mut searched_to = 0;
+        for hit in self.keywords.find_overlapping_iter(text) {
+            let at = hit.start();
+            if !(line.start <= at && at < line.end) {
+                // Keywords hold no newline, so a later keyword starts at or after the end
+                // of an earlier one's line; search back no further than that.
+                let base = if at >= searched_to { searched_to } else { 0 };
+                let start = memchr::memrchr(b'\n', &text[base..at]).map_or(base, |i| base + i + 1);
+                let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+                line = start..end;
+                searched_to = end;
+            }
+            for &rule_index in &self.keyword_rules[hit.pattern().as_usize()] {
+                let rule = &self.rules[rule_index as usize];
+                if !rule.applies_to_path(path) {
+                    continue;
+                }
+                let (start, end) = if rule.spec.multiline {
+                    (line.start, (line.start + MULTILINE_WINDOW).min(text.len()))
+                } else if line.end - line.start <= LONG_LINE_WINDOW {
+                    (line.start, line.end)
+                } else {
+                    let block = (at - line.start) / LONG_LINE_WINDOW;
+                    let block_start = line.start + block * LONG_LINE_WINDOW;
+                    (
+                        block_start.saturating_sub(WINDOW_OVERLAP).max(line.start),
+                        (block_start + LONG_LINE_WINDOW + WINDOW_OVERLAP).min(line.end),
+                    )
+                };
+                windows.push((rule_index, start, end));
+            }
+        }
+        windows
+    }
+
+    fn is_noise(&self, rule: &SecretRule, secret: &[u8]) -> bool {
+        if noise::is_placeholder(secret) {
+            return true;
+        }
+        if let Some(minimum) = rule.spec.entropy
+            && shannon_entropy(secret) < minimum
+        {
+            return true;
+        }
+        if rule
+            .allow
+            .iter()
+            .chain(&self.allow)
+            .any(|r| r.is_match(secret))
+        {
+            return true;
+        }
+        if rule.stopwords.is_empty() && self.stopwords.is_empty() {
+            return false;
+        }
+        let lower = String::from_utf8_lossy(secret).to_lowercase();
+        rule.stopwords
+            .iter()
+            .chain(&self.stopwords)
+            .any(|w| lower.contains(w.as_str()))
+    }
+}
+
+/// Whether a line of the match carries `lockgate:allow`.
+fn line_allows(text: &[u8], start: usize, end: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i);
+    memchr::memmem::find(&text[line_start..line_end], ALLOW_MARKER).is_some()
+}
+
+/// Turns increasing byte offsets into 1-based line and character columns in one pass.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn position(&mut self, offset: usize) -> (u32, u32) {
+        if offset < self.offset {
+            // Offsets only decrease for overlapping hits; restart from the top.
+            *self = LineCounter::new(self.text);
+        }
+        for i in memchr::memchr_iter(b'\n', &self.text[self.offset..offset]) {
+            self.line = self.line.saturating_add(1);
+            self.line_start = self.offset + i + 1;
+        }
+        self.offset = offset;
+        let column = self.text[self.line_start..offset]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        (self.line, u32::try_from(column + 1).unwrap_or(u32::MAX))
+    }
+
+    /// Position of the last byte before `end` (spans are inclusive of their last column).
+    fn position_after(&mut self, end: usize) -> (u32, u32) {
+        let saved = (self.offset, self.line, self.line_start);
+        let position = self.position(end.max(1) - 1);
+        (self.offset, self.line, self.line_start) = saved;
+        position
+    }
+}
