@@ -1,16 +1,19 @@
 //! One source text → documents → objects → rule hits → findings. Parse problems become
-//! `parse-error` findings; the rest of the text is still analysed.
+//! `parse-error` findings; the rest of the text is still analysed. With the secrets
+//! scanner on, every text is also searched for secrets (see [`crate::secrets`]).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use lockgate_kube::{ObjectError, objects_from_document};
 use lockgate_model::{Finding, FindingStatus, Notice, NoticeLevel, ObjectRef, RuleMeta, Span};
 use lockgate_rules::{Check, Context, Rule, Sink, engine_rules};
+use lockgate_secrets::Scanner;
 use lockgate_syntax::{Limits, parse_stream};
 
 use crate::Effective;
-use crate::suppress;
+use crate::{secrets, suppress};
 
 /// What analysing one source produced.
 #[derive(Debug, Default)]
@@ -21,21 +24,97 @@ pub(crate) struct Outcome {
     pub notices: Vec<Notice>,
     pub documents: usize,
     pub objects: usize,
+    /// Bytes searched for secrets.
+    pub bytes: u64,
+    pub skipped_binary: usize,
+    pub skipped_archives: usize,
 }
 
 /// The rules that run, chosen once per scan.
 pub(crate) struct Analyzer<'a> {
     pub effective: &'a Effective,
     pub rules: Vec<&'static Rule>,
+    /// The secrets scanner, when secrets are searched.
+    pub secrets: Option<&'a Scanner>,
 }
 
 impl<'a> Analyzer<'a> {
-    pub fn new(effective: &'a Effective) -> Self {
+    pub fn new(effective: &'a Effective, secrets: Option<&'a Scanner>) -> Self {
         let rules = lockgate_rules::rules()
             .iter()
             .filter(|r| effective.enabled.contains(r.meta.id))
             .collect();
-        Analyzer { effective, rules }
+        Analyzer {
+            effective,
+            rules,
+            secrets,
+        }
+    }
+
+    /// Searches a file that is not a manifest for secrets. Archives and binary files are
+    /// skipped and counted (file-name rules such as `*.p12` still apply); invalid UTF-8
+    /// is searched as bytes.
+    pub fn analyze_secrets_file(&self, path: &std::path::Path, shown: String) -> Outcome {
+        let mut outcome = Outcome {
+            path: Arc::from(shown.as_str()),
+            ..Outcome::default()
+        };
+        let Some(scanner) = self.secrets else {
+            return outcome;
+        };
+        for hit in scanner.scan_path(&shown) {
+            let finding = secrets::hit_finding(
+                self,
+                &outcome.path,
+                &hit,
+                shown.as_bytes(),
+                hit.span,
+                None,
+                "",
+            );
+            outcome.findings.push(finding);
+        }
+        if scanner.is_allowed_path(&shown) {
+            return outcome;
+        }
+        if secrets::is_archive(path) {
+            outcome.skipped_archives = 1;
+            return outcome;
+        }
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > self.effective.max_file_size {
+            outcome.notices.push(Notice {
+                level: NoticeLevel::Warning,
+                message: format!(
+                    "not searched for secrets: {size} bytes, over the {}-byte limit (raise `max-file-size` in lockgate.toml)",
+                    self.effective.max_file_size
+                ),
+                path: Some(shown),
+            });
+            return outcome;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                outcome.notices.push(Notice {
+                    level: NoticeLevel::Warning,
+                    message: format!("cannot read file: {error}"),
+                    path: Some(shown),
+                });
+                return outcome;
+            }
+        };
+        if is_binary(&bytes) {
+            outcome.skipped_binary = 1;
+            return outcome;
+        }
+        outcome.bytes = bytes.len() as u64;
+        let found = secrets::text_findings(self, scanner, &outcome.path, &bytes);
+        if !found.is_empty() {
+            outcome.text = Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+        }
+        outcome.findings.extend(found);
+        outcome
     }
 
     /// Reads and analyses a file, refusing binary, non-UTF-8 and oversized files.
@@ -87,7 +166,8 @@ impl<'a> Analyzer<'a> {
                 return outcome;
             }
         };
-        if bytes.iter().take(8192).any(|&b| b == 0) {
+        if is_binary(&bytes) {
+            outcome.skipped_binary = 1;
             self.problem(
                 &mut outcome,
                 explicit,
@@ -97,8 +177,20 @@ impl<'a> Analyzer<'a> {
             return outcome;
         }
         match String::from_utf8(bytes) {
-            Ok(text) => self.analyze_text(shown, Arc::from(text), explicit),
+            Ok(text) => self.analyze_text(shown, Arc::from(text), explicit, true),
             Err(error) => {
+                if let Some(scanner) = self.secrets {
+                    outcome.bytes = error.as_bytes().len() as u64;
+                    outcome.findings.extend(secrets::text_findings(
+                        self,
+                        scanner,
+                        &outcome.path,
+                        error.as_bytes(),
+                    ));
+                    outcome.text = Some(Arc::from(
+                        String::from_utf8_lossy(error.as_bytes()).as_ref(),
+                    ));
+                }
                 let looks =
                     explicit || looks_like_manifest(&String::from_utf8_lossy(error.as_bytes()));
                 self.problem(
@@ -138,17 +230,38 @@ impl<'a> Analyzer<'a> {
 
     /// Parses a text and runs every enabled rule on every object in it.
     /// `strict` sources (named files, stdin, renders) report every syntax error as a
-    /// finding; others only when they look like Kubernetes manifests.
-    pub fn analyze_text(&self, path: String, text: Arc<str>, strict: bool) -> Outcome {
+    /// finding; others only when they look like Kubernetes manifests. `search_secrets`
+    /// is false for rendered output, whose secrets are found in the files it came from.
+    pub fn analyze_text(
+        &self,
+        path: String,
+        text: Arc<str>,
+        strict: bool,
+        search_secrets: bool,
+    ) -> Outcome {
         let path: Arc<str> = Arc::from(path);
+        let scanner = self.secrets.filter(|_| search_secrets);
+        let mut outcome = Outcome {
+            path: path.clone(),
+            ..Outcome::default()
+        };
+        // Secrets first: the text findings tell the object pass which places are done.
+        let mut seen_secrets: HashSet<(String, u32)> = HashSet::new();
+        if let Some(scanner) = scanner {
+            outcome.bytes = text.len() as u64;
+            for finding in secrets::text_findings(self, scanner, &path, text.as_bytes()) {
+                seen_secrets.insert((finding.rule_id.to_string(), finding.location.span.line));
+                outcome.findings.push(finding);
+            }
+        }
+        if self.rules.is_empty() {
+            outcome.text = Some(text);
+            return outcome;
+        }
         // A UTF-8 byte-order mark is legal at the start of a file but not YAML content.
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let stream = parse_stream(body, Limits::default());
-        let mut outcome = Outcome {
-            path: path.clone(),
-            documents: stream.documents.len(),
-            ..Outcome::default()
-        };
+        outcome.documents = stream.documents.len();
         if let Some(error) = &stream.error {
             // Errors at end of input point past the last line; show the last line instead.
             let last_line = u32::try_from(body.lines().count().max(1)).unwrap_or(u32::MAX);
@@ -185,6 +298,16 @@ impl<'a> Analyzer<'a> {
                 };
                 outcome.objects += 1;
                 let identity = Arc::new(object.identity());
+                if let Some(scanner) = scanner {
+                    outcome.findings.extend(secrets::object_findings(
+                        self,
+                        scanner,
+                        &path,
+                        &object,
+                        &identity,
+                        &seen_secrets,
+                    ));
+                }
                 let mut sink = Sink::new();
                 let pod = object.pod_spec();
                 for rule in &self.rules {
@@ -261,11 +384,22 @@ impl<'a> Analyzer<'a> {
                 span,
             },
             object,
+            commit: None,
             fingerprint: String::new(),
+            identity: None,
             redact_line: lockgate_rules::SECRET_VALUE_RULES.contains(&rule.id),
             status: FindingStatus::Open,
         }
     }
+}
+
+/// Whether a file is binary: it holds a NUL byte in its first 8 KiB (as git decides).
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr_nul(&bytes[..bytes.len().min(8192)])
+}
+
+fn memchr_nul(bytes: &[u8]) -> bool {
+    bytes.contains(&0)
 }
 
 /// Whether a text mentions both `apiVersion` and `kind`, as every manifest does.

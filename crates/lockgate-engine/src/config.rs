@@ -4,8 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use lockgate_model::{Severity, Span};
-use lockgate_rules::{Settings, find_rule, rules};
+use std::sync::Arc;
+
+use lockgate_model::{RuleMeta, Severity, Span};
+use lockgate_rules::{Settings, rules};
+use lockgate_secrets::{Catalog, RuleSpec, ScanSettings};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -58,6 +61,41 @@ struct ConfigFile {
     settings: toml::Table,
     profiles: BTreeMap<String, ProfileFile>,
     waivers: Vec<WaiverFile>,
+    secrets: SecretsFile,
+}
+
+/// `[secrets]`: noise control for the secrets scanner, and the user's own rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct SecretsFile {
+    enabled: bool,
+    allow_paths: Vec<String>,
+    stopwords: Vec<String>,
+    allow: Vec<String>,
+    rules: Vec<RuleSpec>,
+}
+
+impl Default for SecretsFile {
+    fn default() -> Self {
+        SecretsFile {
+            enabled: true,
+            allow_paths: Vec::new(),
+            stopwords: Vec::new(),
+            allow: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// The secrets scanner's configuration for one scan.
+#[derive(Debug, Clone)]
+pub struct SecretsConfig {
+    /// `[secrets] enabled` (default true).
+    pub enabled: bool,
+    /// Noise settings; `disabled` holds the secret rules the profile turned off.
+    pub settings: ScanSettings,
+    /// Rules from `[[secrets.rules]]`.
+    pub user_rules: Arc<Catalog>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -99,6 +137,8 @@ pub struct Config {
     /// Its text, so findings about waivers can show a code frame.
     pub text: Option<String>,
     waivers: Vec<Waiver>,
+    /// The user's secret rules, compiled.
+    user_secret_rules: Arc<Catalog>,
 }
 
 /// The configuration one scan runs with, after choosing a profile.
@@ -113,8 +153,28 @@ pub struct Effective {
     pub exclude: Vec<String>,
     pub max_file_size: u64,
     pub waivers: Vec<Waiver>,
+    pub secrets: SecretsConfig,
     /// Problems found while resolving (unknown rule IDs): shown as notices.
     pub warnings: Vec<String>,
+}
+
+/// Finds a rule by ID or name among the built-in rules, the secret catalog and the
+/// user's secret rules.
+pub fn find_any_rule(name: &str, user_secret_rules: &Catalog) -> Option<&'static RuleMeta> {
+    if let Some(meta) = lockgate_rules::find_rule(name) {
+        return Some(meta);
+    }
+    let by_name = |catalog: &Catalog| {
+        catalog
+            .rules
+            .iter()
+            .find(|r| r.meta.id == name || r.meta.name == name)
+            .map(|r| r.meta)
+    };
+    lockgate_secrets::builtin_catalog()
+        .ok()
+        .and_then(by_name)
+        .or_else(|| by_name(user_secret_rules))
 }
 
 impl Config {
@@ -153,6 +213,26 @@ impl Config {
             message,
         };
         let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let user_secret_rules = Catalog::compile(file.secrets.rules.clone(), "[[secrets.rules]]")
+            .map_err(|e| invalid(e.to_string()))?;
+        if let Some(clash) = user_secret_rules.rules.iter().find(|r| {
+            lockgate_rules::find_rule(r.meta.id).is_some()
+                || lockgate_secrets::builtin_catalog()
+                    .ok()
+                    .and_then(|c| c.get(r.meta.id))
+                    .is_some()
+        }) {
+            return Err(invalid(format!(
+                "[[secrets.rules]]: rule ID `{}` is already a built-in rule; choose another",
+                clash.meta.id
+            )));
+        }
+        let probe = ScanSettings {
+            allow_paths: file.secrets.allow_paths.clone(),
+            allow: file.secrets.allow.clone(),
+            ..ScanSettings::default()
+        };
+        lockgate_secrets::Scanner::new(&[], &probe).map_err(|e| invalid(e.to_string()))?;
         // Settings are checked now, so a typo fails at load time with the file's name.
         Settings::deserialize(toml::Value::Table(file.settings.clone()))
             .map_err(|e| invalid(format!("[settings]: {e}")))?;
@@ -189,7 +269,7 @@ impl Config {
                     span.line
                 ))
             };
-            let rule = find_rule(waiver.rule.get_ref())
+            let rule = find_any_rule(waiver.rule.get_ref(), &user_secret_rules)
                 .ok_or_else(|| at(format!("unknown rule `{}`", waiver.rule.get_ref())))?;
             let expires = Date::parse(waiver.expires.get_ref()).ok_or_else(|| {
                 at(format!(
@@ -223,6 +303,7 @@ impl Config {
             path,
             text: Some(text.to_string()),
             waivers,
+            user_secret_rules: Arc::new(user_secret_rules),
         })
     }
 
@@ -259,7 +340,7 @@ impl Config {
         let mut resolve_ids = |names: &[String], what: &str| -> Vec<String> {
             names
                 .iter()
-                .filter_map(|name| match find_rule(name) {
+                .filter_map(|name| match find_any_rule(name, &self.user_secret_rules) {
                     Some(rule) => Some(rule.id.to_string()),
                     None => {
                         warnings.push(format!("{what}: unknown rule `{name}` ignored"));
@@ -269,6 +350,16 @@ impl Config {
                 .collect()
         };
         let mut enabled: BTreeSet<String> = rules().iter().map(|r| r.meta.id.to_string()).collect();
+        let secret_rules: Vec<&'static str> = lockgate_secrets::builtin_catalog()
+            .map(|c| c.rules.iter().map(|r| r.meta.id).collect())
+            .unwrap_or_default();
+        enabled.extend(secret_rules.iter().map(|id| id.to_string()));
+        enabled.extend(
+            self.user_secret_rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.to_string()),
+        );
         for id in builtin.disabled {
             enabled.remove(*id);
         }
@@ -288,7 +379,7 @@ impl Config {
         }
         let mut severity_overrides = BTreeMap::new();
         for (name, severity) in &self.file.rules.severity {
-            match find_rule(name) {
+            match find_any_rule(name, &self.user_secret_rules) {
                 Some(rule) => {
                     severity_overrides.insert(rule.id.to_string(), *severity);
                 }
@@ -310,7 +401,6 @@ impl Config {
                 .or(self.file.fail_on)
                 .unwrap_or(builtin.fail_on),
             profile,
-            enabled,
             severity_overrides,
             settings,
             exclude: self.file.exclude.clone(),
@@ -319,6 +409,27 @@ impl Config {
                 .max_file_size
                 .unwrap_or(crate::DEFAULT_MAX_FILE_BYTES),
             waivers: self.waivers.clone(),
+            secrets: SecretsConfig {
+                enabled: self.file.secrets.enabled,
+                settings: ScanSettings {
+                    disabled: secret_rules
+                        .iter()
+                        .map(|id| id.to_string())
+                        .chain(
+                            self.user_secret_rules
+                                .rules
+                                .iter()
+                                .map(|r| r.meta.id.to_string()),
+                        )
+                        .filter(|id| !enabled.contains(id))
+                        .collect(),
+                    allow_paths: self.file.secrets.allow_paths.clone(),
+                    stopwords: self.file.secrets.stopwords.clone(),
+                    allow: self.file.secrets.allow.clone(),
+                },
+                user_rules: Arc::clone(&self.user_secret_rules),
+            },
+            enabled,
             warnings,
         })
     }

@@ -23,7 +23,10 @@ pub(crate) fn assign_fingerprints(findings: &mut [Finding], stable_path: &str) {
             .as_ref()
             .map(|o| o.display_id())
             .unwrap_or_default();
-        let base = fingerprint(&[&finding.rule_id, stable_path, &object, &finding.message]);
+        // A secret's identity (a hash) replaces the message, whose redacted form could be
+        // shared by two different secrets.
+        let what = finding.identity.as_deref().unwrap_or(&finding.message);
+        let base = fingerprint(&[&finding.rule_id, stable_path, &object, what]);
         let count = seen.entry(base.clone()).or_insert(0);
         finding.fingerprint = if *count == 0 {
             base

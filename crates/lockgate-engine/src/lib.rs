@@ -11,13 +11,19 @@ mod baseline;
 mod config;
 mod date;
 mod gate;
+mod history;
 mod render;
 mod scan;
+mod secrets;
 mod sources;
 mod suppress;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
-pub use config::{CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, Waiver};
+pub use config::{
+    CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, SecretsConfig, Waiver,
+    find_any_rule,
+};
 pub use date::Date;
-pub use scan::{Input, Progress, ProgressEvent, ScanOptions, scan};
+pub use history::History;
+pub use scan::{Input, Progress, ProgressEvent, ScanError, ScanOptions, Scanners, scan};
 pub use sources::DEFAULT_MAX_FILE_BYTES;

@@ -7,13 +7,37 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use lockgate_model::{Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo};
-use lockgate_rules::find_rule;
+use lockgate_secrets::{Catalog, Scanner};
 use rayon::prelude::*;
 
 use crate::analyze::{Analyzer, Outcome};
+use crate::history::{self, History};
 use crate::render::{self, RenderError};
 use crate::sources::{self, Walked, display_path};
-use crate::{Baseline, Config, Date, Effective, gate};
+use crate::{Baseline, Config, Date, Effective, gate, secrets};
+
+/// Which analyses a scan runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scanners {
+    /// Kubernetes manifest rules.
+    pub manifests: bool,
+    /// The secrets scanner (also needs `[secrets] enabled`, the default).
+    pub secrets: bool,
+}
+
+impl Default for Scanners {
+    fn default() -> Self {
+        Scanners {
+            manifests: true,
+            secrets: true,
+        }
+    }
+}
+
+/// A scan that could not run at all (a broken rule catalog, git history unreadable).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ScanError(pub String);
 
 /// One thing to scan.
 #[derive(Debug, Clone)]
@@ -36,6 +60,10 @@ pub struct ScanOptions {
     pub render: bool,
     /// Told about long work as it happens (the CLI draws a progress line on a terminal).
     pub progress: Option<Progress>,
+    pub scanners: Scanners,
+    /// Search git history or staged changes (of the repository holding the first input
+    /// path) for secrets instead of walking files.
+    pub history: Option<History>,
 }
 
 /// What a scan is doing, for a progress display.
@@ -61,11 +89,28 @@ impl std::fmt::Debug for ScanOptions {
 }
 
 /// Scans the inputs. Problems with individual files are findings or notices in the
-/// report; nothing here fails the whole scan.
-pub fn scan(options: &ScanOptions) -> Report {
+/// report; only a broken secret rule catalog or unreadable git history fail the scan.
+pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     let started = Instant::now();
     let effective = &options.effective;
-    let analyzer = Analyzer::new(effective);
+    let search_secrets =
+        (options.scanners.secrets || options.history.is_some()) && effective.secrets.enabled;
+    let scanner = if search_secrets {
+        let builtin = lockgate_secrets::builtin_catalog()
+            .map_err(|e| ScanError(format!("secret rule catalog: {e}")))?;
+        let catalogs: [&Catalog; 2] = [builtin, &effective.secrets.user_rules];
+        Some(
+            Scanner::new(&catalogs, &effective.secrets.settings)
+                .map_err(|e| ScanError(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let mut analyzer = Analyzer::new(effective, scanner.as_ref());
+    if !options.scanners.manifests || options.history.is_some() {
+        analyzer.rules.clear();
+    }
+    let analyzer = analyzer;
     let mut notices: Vec<Notice> = effective
         .warnings
         .iter()
@@ -99,11 +144,42 @@ pub fn scan(options: &ScanOptions) -> Report {
         .unwrap_or_default();
     let mut walked = Walked::default();
     let mut stdin_texts = Vec::new();
-    for input in &options.inputs {
-        match input {
-            Input::Path(path) => sources::walk(path, &excludes, config_dir.as_deref(), &mut walked),
-            Input::Stdin(text) => stdin_texts.push(text.clone()),
+    let mut history_outcomes = Vec::new();
+    let mut commits = 0;
+    if let Some(history) = &options.history {
+        let repo = options
+            .inputs
+            .iter()
+            .find_map(|input| match input {
+                Input::Path(path) => Some(path.clone()),
+                Input::Stdin(_) => None,
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        if let Some(scanner) = &scanner {
+            let (outcomes, read) = scan_history(&analyzer, scanner, &repo, history)?;
+            history_outcomes = outcomes;
+            commits = read;
         }
+    } else {
+        for input in &options.inputs {
+            match input {
+                Input::Path(path) => sources::walk(
+                    path,
+                    &excludes,
+                    config_dir.as_deref(),
+                    scanner.is_some(),
+                    &mut walked,
+                ),
+                Input::Stdin(text) => stdin_texts.push(text.clone()),
+            }
+        }
+    }
+    if !options.scanners.manifests {
+        // Only secrets: manifests are plain texts like any other file.
+        let files = std::mem::take(&mut walked.files);
+        walked.texts.extend(files);
+        walked.charts.clear();
+        walked.kustomizations.clear();
     }
     for (path, error) in &walked.errors {
         notices.push(notice(
@@ -113,13 +189,30 @@ pub fn scan(options: &ScanOptions) -> Report {
         ));
     }
 
+    let before_render: std::collections::HashSet<PathBuf> = if scanner.is_some() {
+        walked.files.iter().cloned().collect()
+    } else {
+        Default::default()
+    };
     let rendered = render_all(
         &mut walked,
         options.render,
         options.progress.as_ref(),
         &mut notices,
     );
-    let total = walked.files.len() + rendered.len() + stdin_texts.len();
+    if scanner.is_some() {
+        // Files replaced by a render (chart templates, kustomize inputs) are still
+        // searched for secrets, as the texts they are, at their own lines.
+        let kept: std::collections::HashSet<&PathBuf> = walked.files.iter().collect();
+        let mut replaced: Vec<PathBuf> = before_render
+            .iter()
+            .filter(|f| !kept.contains(f))
+            .cloned()
+            .collect();
+        replaced.sort();
+        walked.texts.extend(replaced);
+    }
+    let total = walked.files.len() + walked.texts.len() + rendered.len() + stdin_texts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = || {
         if let Some(progress) = &options.progress {
@@ -139,20 +232,33 @@ pub fn scan(options: &ScanOptions) -> Report {
         })
         .collect();
     outcomes.extend(
-        rendered
-            .into_par_iter()
-            .chain(
-                stdin_texts
-                    .into_par_iter()
-                    .map(|t| ("stdin".to_string(), t)),
-            )
-            .map(|(path, text)| {
-                let outcome = analyzer.analyze_text(path, Arc::from(text), true);
+        walked
+            .texts
+            .par_iter()
+            .map(|path| {
+                let outcome = analyzer.analyze_secrets_file(path, display_path(path));
                 tick();
                 outcome
             })
             .collect::<Vec<_>>(),
     );
+    outcomes.extend(
+        rendered
+            .into_par_iter()
+            .map(|(path, text)| (path, text, false))
+            .chain(
+                stdin_texts
+                    .into_par_iter()
+                    .map(|t| ("stdin".to_string(), t, true)),
+            )
+            .map(|(path, text, search_secrets)| {
+                let outcome = analyzer.analyze_text(path, Arc::from(text), true, search_secrets);
+                tick();
+                outcome
+            })
+            .collect::<Vec<_>>(),
+    );
+    outcomes.extend(history_outcomes);
 
     // Each source's findings are ordered and fingerprinted on the worker that produced
     // them (fingerprints only need to be unique within a file); here the sources are
@@ -169,7 +275,10 @@ pub fn scan(options: &ScanOptions) -> Report {
         gate::assign_fingerprints(&mut outcome.findings, &stable);
     });
     outcomes.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut stats = ScanStats::default();
+    let mut stats = ScanStats {
+        commits,
+        ..ScanStats::default()
+    };
     let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut sources = SourceMap::default();
     let mut scanned_paths = Vec::with_capacity(outcomes.len());
@@ -178,6 +287,9 @@ pub fn scan(options: &ScanOptions) -> Report {
         stats.files += 1;
         stats.documents += outcome.documents;
         stats.objects += outcome.objects;
+        stats.bytes += outcome.bytes;
+        stats.skipped_binary += outcome.skipped_binary;
+        stats.skipped_archives += outcome.skipped_archives;
         if let Some(text) = outcome.text {
             sources.insert(outcome.path.to_string(), text);
         }
@@ -216,13 +328,24 @@ pub fn scan(options: &ScanOptions) -> Report {
     let mut rules = BTreeMap::new();
     for finding in &findings {
         if !rules.contains_key(finding.rule_id.as_ref())
-            && let Some(meta) = find_rule(&finding.rule_id)
+            && let Some(meta) =
+                crate::config::find_any_rule(&finding.rule_id, &effective.secrets.user_rules)
         {
             rules.insert(finding.rule_id.to_string(), meta.info());
         }
     }
+    if stats.skipped_binary + stats.skipped_archives > 0 {
+        notices.push(notice(
+            NoticeLevel::Info,
+            format!(
+                "not searched for secrets: {} binary file(s), {} archive(s)",
+                stats.skipped_binary, stats.skipped_archives
+            ),
+            None,
+        ));
+    }
     stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Report {
+    Ok(Report {
         tool: ToolInfo {
             name: "lockgate".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -233,6 +356,82 @@ pub fn scan(options: &ScanOptions) -> Report {
         stats,
         gate,
         sources,
+    })
+}
+
+/// Searches git history or the staged changes; one outcome per file and commit. Added
+/// texts are gathered in batches and searched in parallel while git keeps printing.
+fn scan_history(
+    analyzer: &Analyzer<'_>,
+    scanner: &Scanner,
+    repo: &Path,
+    history: &History,
+) -> Result<(Vec<Outcome>, usize), ScanError> {
+    const BATCH_BYTES: usize = 16 * 1024 * 1024;
+    let mut outcomes = Vec::new();
+    let mut batch: Vec<history::AddedText> = Vec::new();
+    let mut batch_bytes = 0;
+    let run = |batch: &mut Vec<history::AddedText>, outcomes: &mut Vec<Outcome>| {
+        outcomes.par_extend(
+            std::mem::take(batch)
+                .into_par_iter()
+                .map(|added| history_outcome(analyzer, scanner, added)),
+        );
+    };
+    let commits = history::read(repo, history, |added| {
+        batch_bytes += added.text.len();
+        batch.push(added);
+        if batch_bytes >= BATCH_BYTES {
+            run(&mut batch, &mut outcomes);
+            batch_bytes = 0;
+        }
+    })
+    .map_err(ScanError)?;
+    run(&mut batch, &mut outcomes);
+    outcomes.retain(|o| !o.findings.is_empty() || o.bytes > 0);
+    Ok((outcomes, commits))
+}
+
+/// The findings in one file's added lines, at the file's own line numbers.
+fn history_outcome(
+    analyzer: &Analyzer<'_>,
+    scanner: &Scanner,
+    added: history::AddedText,
+) -> Outcome {
+    let path: Arc<str> = Arc::from(added.path.as_str());
+    let mut findings = Vec::new();
+    if added.new_file {
+        for hit in scanner.scan_path(&added.path) {
+            findings.push(secrets::hit_finding(
+                analyzer,
+                &path,
+                &hit,
+                added.path.as_bytes(),
+                hit.span,
+                None,
+                "",
+            ));
+        }
+    }
+    let mut text_findings = secrets::text_findings(analyzer, scanner, &path, &added.text);
+    for finding in &mut text_findings {
+        let span = &mut finding.location.span;
+        span.line = added.file_line(span.line);
+        span.end_line = added.file_line(span.end_line);
+    }
+    findings.extend(text_findings);
+    for finding in &mut findings {
+        finding.commit = added.commit.clone();
+        if let (Some(commit), Some(identity)) = (&added.commit, &finding.identity) {
+            // The same secret added by two commits is two findings.
+            finding.identity = Some(format!("{identity}@{}", commit.sha));
+        }
+    }
+    Outcome {
+        path,
+        findings,
+        bytes: added.text.len() as u64,
+        ..Outcome::default()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Sources: which files a scan reads. Walks directories (honouring `.gitignore` and
-//! `exclude` globs, never following symlinks), picks manifests by extension, and finds
-//! Kustomize directories and Helm charts, whose rendered output replaces their raw files.
+//! `exclude` globs, never following symlinks, so symlink loops cannot hang a walk), picks
+//! manifests by extension, every other file for the secrets scanner, and finds Kustomize
+//! directories and Helm charts, whose rendered output replaces their raw files.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml"
 pub(crate) struct Walked {
     /// Plain manifest files, in walk order.
     pub files: Vec<PathBuf>,
+    /// Every other file, for the secrets scanner (only walked when it runs).
+    pub texts: Vec<PathBuf>,
     /// Files named on the command line (not found by walking): always held to the
     /// strict standard, since the user said they are manifests.
     pub explicit: Vec<PathBuf>,
@@ -90,21 +93,36 @@ fn is_excluded(excludes: &GlobSet, path: &Path, config_dir: Option<&Path>) -> bo
     })
 }
 
+pub(crate) fn has_manifest_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Walks `root`. With `all_files` (the secrets scanner runs), files of any type are taken,
+/// hidden ones included (`.env`, `.npmrc`), but never anything under `.git`.
 pub(crate) fn walk(
     root: &Path,
     excludes: &GlobSet,
     config_dir: Option<&Path>,
+    all_files: bool,
     walked: &mut Walked,
 ) {
     if root.is_file() {
-        walked.files.push(root.to_path_buf());
+        // A file named on the command line is a manifest when its extension says so, or
+        // when only manifests are scanned (the user said it is one).
+        if has_manifest_extension(root) || !all_files {
+            walked.files.push(root.to_path_buf());
+        } else {
+            walked.texts.push(root.to_path_buf());
+        }
         walked.explicit.push(root.to_path_buf());
         return;
     }
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .follow_links(false)
-        .hidden(true)
+        .hidden(!all_files)
         .git_ignore(true)
         .git_global(false)
         .git_exclude(true)
@@ -114,7 +132,9 @@ pub(crate) fn walk(
     // and an excluded chart is not mistaken for plain files.
     let prune = excludes.clone();
     let prune_dir = config_dir.map(Path::to_path_buf);
-    builder.filter_entry(move |entry| !is_excluded(&prune, entry.path(), prune_dir.as_deref()));
+    builder.filter_entry(move |entry| {
+        entry.file_name() != ".git" && !is_excluded(&prune, entry.path(), prune_dir.as_deref())
+    });
     for entry in builder.build() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -138,16 +158,15 @@ pub(crate) fn walk(
         if !file_type.is_file() {
             continue;
         }
-        let is_manifest = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let is_manifest = has_manifest_extension(path);
         let is_kustomization = path
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n));
         if is_manifest && !is_kustomization {
             walked.files.push(path.to_path_buf());
+        } else if all_files {
+            walked.texts.push(path.to_path_buf());
         }
     }
 }
@@ -179,6 +198,7 @@ mod tests {
             &dir,
             &build_excludes(&["**/skip-*.yaml".to_string()]).unwrap(),
             None,
+            false,
             &mut walked,
         );
         let names: Vec<_> = walked

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use lockgate_engine::{Config, Date, Input, ScanOptions, scan};
+use lockgate_engine::{Config, Date, Input, ScanOptions, Scanners, scan};
 use proptest::prelude::*;
 
 fn scan_text(text: String) -> lockgate_model::Report {
@@ -17,7 +17,10 @@ fn scan_text(text: String) -> lockgate_model::Report {
         today: Date::parse("2026-01-01").unwrap(),
         render: false,
         progress: None,
+        scanners: Scanners::default(),
+        history: None,
     })
+    .unwrap()
 }
 
 /// Values a manifest field might hold, including wrong types.

@@ -32,6 +32,18 @@ impl ObjectRef {
     }
 }
 
+/// The commit that added a finding's text, for findings from git history.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Commit {
+    pub sha: String,
+    pub author: String,
+    pub email: String,
+    /// Author date, ISO 8601.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+}
+
 /// What the gate decided about a finding. Only `Open` findings can fail the gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
@@ -80,8 +92,16 @@ pub struct Finding {
     pub location: Location,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub object: Option<Arc<ObjectRef>>,
+    /// The commit that added the text (findings from `--git` history).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub commit: Option<Arc<Commit>>,
     /// Stable across line moves; see [`crate::fingerprint`].
     pub fingerprint: String,
+    /// What tells this finding apart from others of its rule in the same place, when the
+    /// message does not (a hash of a detected secret). Only ever hashed into the
+    /// fingerprint; not serialized.
+    #[serde(skip)]
+    pub identity: Option<String>,
     /// The source line holds a credential value: writers that show source text must not
     /// show this line in clear. Not part of the serialized finding.
     #[serde(skip)]
@@ -96,7 +116,7 @@ pub struct Finding {
 impl Serialize for Finding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("Finding", 14)?;
+        let mut out = serializer.serialize_struct("Finding", 15)?;
         out.serialize_field("rule_id", &self.rule_id)?;
         out.serialize_field("rule_name", &self.rule_name)?;
         out.serialize_field("severity", &self.severity)?;
@@ -106,6 +126,9 @@ impl Serialize for Finding {
         out.serialize_field("location", &self.location)?;
         if let Some(object) = &self.object {
             out.serialize_field("object", object)?;
+        }
+        if let Some(commit) = &self.commit {
+            out.serialize_field("commit", commit)?;
         }
         out.serialize_field("fingerprint", &self.fingerprint)?;
         out.serialize_field("status", self.status.label())?;

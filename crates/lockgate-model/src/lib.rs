@@ -11,7 +11,7 @@ mod report;
 mod rule;
 mod severity;
 
-pub use finding::{Finding, FindingStatus, ObjectRef};
+pub use finding::{Commit, Finding, FindingStatus, ObjectRef};
 pub use fingerprint::fingerprint;
 pub use location::{Location, Span};
 pub use report::{GateSummary, Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo};

@@ -36,6 +36,18 @@ pub struct ScanStats {
     pub files: usize,
     pub documents: usize,
     pub objects: usize,
+    /// Bytes searched for secrets.
+    #[serde(default)]
+    pub bytes: u64,
+    /// Files not searched because they are binary (hold NUL bytes).
+    #[serde(default)]
+    pub skipped_binary: usize,
+    /// Archives (zip, tar, jar, ...) not searched.
+    #[serde(default)]
+    pub skipped_archives: usize,
+    /// Commits whose changes were searched (`--git`, `--staged` counts as one).
+    #[serde(default)]
+    pub commits: usize,
     pub duration_ms: u64,
 }
 

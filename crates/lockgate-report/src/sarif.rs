@@ -132,6 +132,9 @@ struct Suppression {
 struct ResultProperties<'a> {
     severity: &'static str,
     status: &'a str,
+    /// The commit that added a secret found in git history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a lockgate_model::Commit>,
 }
 
 fn result<'a>(finding: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a> {
@@ -198,6 +201,7 @@ fn result<'a>(finding: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a
         properties: ResultProperties {
             severity: finding.severity.as_str(),
             status: finding.status.label(),
+            commit: finding.commit.as_deref(),
         },
     }
 }

@@ -2,7 +2,7 @@
 //! waived/suppressed/baseline findings in one line each, then a summary by severity and
 //! the gate's verdict.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use lockgate_model::{Finding, FindingStatus, NoticeLevel, Report, Severity};
@@ -61,13 +61,34 @@ pub(crate) fn write(report: &Report, options: WriteOptions, out: &mut dyn Write)
         writeln!(out)?;
     }
     // Lines that hold credential values are never quoted in clear, whichever finding's
-    // code frame they appear in.
-    let redacted: HashSet<(&str, u32)> = report
-        .findings
-        .iter()
-        .filter(|f| f.redact_line)
-        .map(|f| (&*f.location.path, f.location.span.line))
-        .collect();
+    // code frame they appear in: each is cut before the first secret on it (and lines
+    // inside a multi-line secret are hidden whole).
+    let mut redacted: Redactions = HashMap::new();
+    for finding in report.findings.iter().filter(|f| f.redact_line) {
+        let path = &*finding.location.path;
+        let span = finding.location.span;
+        let mask = redacted.entry((path, span.line)).or_insert(Mask {
+            before_column: usize::MAX,
+            after_key: false,
+        });
+        if finding.identity.is_some() {
+            // A detected secret: hide from its first character.
+            let column = usize::try_from(span.column.saturating_sub(1)).unwrap_or(0);
+            mask.before_column = mask.before_column.min(column);
+            for line in span.line.saturating_add(1)..=span.end_line {
+                redacted.insert(
+                    (path, line),
+                    Mask {
+                        before_column: 0,
+                        after_key: false,
+                    },
+                );
+            }
+        } else {
+            // A credential-valued key (`password: ...`): hide after the key.
+            mask.after_key = true;
+        }
+    }
     let open: Vec<&Finding> = report.open_findings().collect();
     for finding in &open {
         write_finding(report, finding, &redacted, &style, out)?;
@@ -108,7 +129,7 @@ pub(crate) fn write(report: &Report, options: WriteOptions, out: &mut dyn Write)
 fn write_finding(
     report: &Report,
     finding: &Finding,
-    redacted: &HashSet<(&str, u32)>,
+    redacted: &Redactions,
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -133,6 +154,18 @@ fn write_finding(
         span.column,
         printable(&object)
     )?;
+    if let Some(commit) = &finding.commit {
+        writeln!(
+            out,
+            "  {} {} by {} <{}> on {}: {}",
+            style.dim("commit"),
+            commit.sha.get(..12).unwrap_or(&commit.sha),
+            printable(&commit.author),
+            printable(&commit.email),
+            printable(&commit.date),
+            printable(&commit.summary)
+        )?;
+    }
     if let Some(line) = report.sources.line(&finding.location.path, span.line) {
         let number = span.line.to_string();
         let gutter = " ".repeat(number.len());
@@ -177,15 +210,34 @@ fn write_finding(
     writeln!(out)
 }
 
-/// A source line as a frame shows it: cut when very long, and masked after its key when
-/// it holds a credential value.
-fn frame_line(line: &str, path: &str, number: u32, redacted: &HashSet<(&str, u32)>) -> String {
-    if !redacted.contains(&(path, number)) {
+/// How much of a line may be shown, by (path, line).
+type Redactions<'a> = HashMap<(&'a str, u32), Mask>;
+
+#[derive(Debug, Clone, Copy)]
+struct Mask {
+    /// Shown up to this character column (0-based) at most: where a secret starts.
+    before_column: usize,
+    /// Shown up to the end of the key (`password:`) at most.
+    after_key: bool,
+}
+
+/// A source line as a frame shows it: cut when very long, and masked after its key (and
+/// before any secret on it) when it holds a credential value.
+fn frame_line(line: &str, path: &str, number: u32, redacted: &Redactions) -> String {
+    let Some(mask) = redacted.get(&(path, number)) else {
         return truncate(line);
-    }
-    let keep = line
-        .find(':')
-        .map_or_else(|| line.len() - line.trim_start().len(), |colon| colon + 1);
+    };
+    let after_key = if mask.after_key {
+        line.find(':')
+            .map_or_else(|| line.len() - line.trim_start().len(), |colon| colon + 1)
+    } else {
+        line.len()
+    };
+    let before_secret = line
+        .char_indices()
+        .nth(mask.before_column)
+        .map_or(line.len(), |(at, _)| at);
+    let keep = after_key.min(before_secret);
     format!("{} ‹value redacted›", truncate(&line[..keep]).trim_end())
 }
 

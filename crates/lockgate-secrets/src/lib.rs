@@ -12,7 +12,7 @@ mod noise;
 mod redact;
 mod scanner;
 
-pub use catalog::{Catalog, CatalogError, SecretRule, builtin_catalog, parse_rules};
+pub use catalog::{Catalog, CatalogError, RuleSpec, SecretRule, builtin_catalog, parse_rules};
 pub use entropy::shannon_entropy;
 pub use redact::redact;
-pub use scanner::{ScanSettings, Scanner, SecretHit};
+pub use scanner::{DEFAULT_ALLOW_PATHS, ScanSettings, Scanner, SecretHit};

@@ -99,7 +99,7 @@ impl Scanner {
         let mut path_rules = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             let index = u32::try_from(index).map_err(|_| config_error("too many rules".into()))?;
-            if rule.regex.is_none() {
+            if !rule.has_regex() {
                 path_rules.push(index);
                 continue;
             }
@@ -194,11 +194,12 @@ impl Scanner {
         let mut found: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
         for (rule_index, start, end) in windows {
             let rule = &self.rules[rule_index as usize];
-            let Some(regex) = &rule.regex else { continue };
+            let Some((regex, secret_group)) = rule.regex() else {
+                continue;
+            };
             let window = &text[start..end];
             for captures in regex.captures_iter(window) {
-                let Some(secret) = captures.get(rule.secret_group).or_else(|| captures.get(0))
-                else {
+                let Some(secret) = captures.get(*secret_group).or_else(|| captures.get(0)) else {
                     continue;
                 };
                 let range = start + secret.start()..start + secret.end();

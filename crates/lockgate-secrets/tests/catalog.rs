@@ -34,6 +34,9 @@ fn catalog_is_well_formed() {
             "{id}: provider is lowercase kebab-case"
         );
         assert!(!rule.spec.description.is_empty(), "{id}: description");
+        if let Err(error) = rule.validate() {
+            panic!("{id}: {error}");
+        }
         assert!(
             !rule.spec.tp.is_empty() || !rule.spec.tp_paths.is_empty(),
             "{id}: needs a true-positive fixture"

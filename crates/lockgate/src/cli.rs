@@ -9,12 +9,13 @@ use lockgate_model::Severity;
 #[command(
     name = "lockgate",
     version,
-    about = "Security gates from source to cluster: scan Kubernetes manifests and fail the build by your rules.",
+    about = "Security gates from source to cluster: scan Kubernetes manifests and secrets, and fail the build by your rules.",
     long_about = "lockgate checks Kubernetes manifests (YAML, JSON, Kustomize, Helm) against the Pod \
-Security Standards and least-privilege rules, reports each finding with file, line and the \
-object it concerns, and decides a CI gate.\n\nExit codes: 0 the gate passed, 1 the gate failed, \
-2 a usage or tool error.",
-    after_help = "Examples:\n  lockgate scan deploy/\n  lockgate scan --profile prod --format sarif --output lockgate.sarif --format table .\n  kustomize build overlays/prod | lockgate scan -\n  lockgate explain KUBE-003"
+Security Standards and least-privilege rules, searches every file, the git history and the \
+staged changes for secrets (API keys, tokens, private keys, passwords), reports each finding \
+with file, line and the object it concerns, and decides a CI gate. Secrets are never printed \
+in clear.\n\nExit codes: 0 the gate passed, 1 the gate failed, 2 a usage or tool error.",
+    after_help = "Examples:\n  lockgate scan deploy/\n  lockgate scan --profile prod --format sarif --output lockgate.sarif --format table .\n  kustomize build overlays/prod | lockgate scan -\n  lockgate scan --git main..HEAD\n  lockgate scan --staged            (what the pre-commit hook runs)\n  lockgate hook install\n  lockgate explain KUBE-003"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,15 +24,35 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan manifests and decide the gate.
+    /// Scan manifests and files for problems and secrets, and decide the gate.
     Scan(ScanArgs),
     /// Record or use baselines of known findings.
     #[command(subcommand)]
     Baseline(BaselineCommand),
-    /// List the built-in rules.
+    /// List the built-in rules (manifest rules and the secret catalog).
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Install git hooks that run lockgate.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write a pre-commit hook that runs `lockgate scan --staged` before every commit.
+    Install(HookInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookInstallArgs {
+    /// The repository (default: the current directory's).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Replace an existing pre-commit hook that lockgate did not write.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +72,20 @@ pub struct ScanSelection {
     /// Do not run kubectl/helm to render Kustomize directories and Helm charts.
     #[arg(long)]
     pub no_render: bool,
+
+    /// What to look for, comma-separated: manifests, secrets (default: both).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["manifests", "secrets"])]
+    pub scanners: Vec<String>,
+
+    /// Search the git history for secrets instead of the files: every line added by the
+    /// commits of RANGE (e.g. `main..HEAD`, `HEAD~20..`), or of all refs without RANGE.
+    /// PATH is the repository.
+    #[arg(long, value_name = "RANGE", num_args = 0..=1, conflicts_with = "staged")]
+    pub git: Option<Option<String>>,
+
+    /// Search only the staged changes for secrets (what the next commit would add).
+    #[arg(long)]
+    pub staged: bool,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +148,6 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Rule ID (KUBE-003) or name (privileged-container).
+    /// Rule ID (KUBE-003, SEC-100) or name (privileged-container, aws-access-key-id).
     pub rule: String,
 }

@@ -12,12 +12,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lockgate_engine::{
-    Baseline, Config, Date, Input, PROFILES, Progress, ProgressEvent, ScanOptions, scan,
+    Baseline, Config, Date, History, Input, PROFILES, Progress, ProgressEvent, ScanOptions,
+    Scanners, scan,
 };
 use lockgate_model::{Report, RuleMeta};
 use lockgate_report::{Format, WriteOptions};
 
-use crate::cli::{BaselineCommand, Cli, Command, ExplainArgs, RulesArgs, ScanArgs, ScanSelection};
+use crate::cli::{
+    BaselineCommand, Cli, Command, ExplainArgs, HookCommand, RulesArgs, ScanArgs, ScanSelection,
+};
 
 /// Standard input is limited so a runaway pipe cannot exhaust memory.
 const MAX_STDIN_BYTES: u64 = 64 * 1024 * 1024;
@@ -47,6 +50,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Rules(args) => list_rules(&args),
         Command::Explain(args) => explain(&args),
+        Command::Hook(HookCommand::Install(args)) => crate::hook::install(&args),
     }
 }
 
@@ -168,10 +172,43 @@ fn scan_selection(
             PROFILES.join(", ")
         );
     }
-    let paths = if selection.paths.is_empty() {
-        vec![PathBuf::from(".")]
+    let mut paths = selection.paths.clone();
+    let history = match (&selection.git, selection.staged) {
+        (Some(range), _) => {
+            let mut range = range.clone();
+            // `--git DIR` without a range: the value is the repository, not a range.
+            if let Some(value) = &range
+                && !value.contains("..")
+                && std::path::Path::new(value).is_dir()
+            {
+                paths.insert(0, PathBuf::from(value));
+                range = None;
+            }
+            Some(History::Git { range })
+        }
+        (None, true) => Some(History::Staged),
+        (None, false) => None,
+    };
+    if history.is_some() {
+        if paths.len() > 1 || paths.iter().any(|p| p.as_os_str() == "-") {
+            bail!(
+                "--git and --staged take one PATH: the repository (default: the current directory)"
+            );
+        }
+        if selection.scanners.iter().any(|s| s == "manifests") {
+            bail!("--git and --staged search for secrets only; drop `--scanners manifests`");
+        }
+    }
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
+    let scanners = if selection.scanners.is_empty() {
+        Scanners::default()
     } else {
-        selection.paths.clone()
+        Scanners {
+            manifests: selection.scanners.iter().any(|s| s == "manifests"),
+            secrets: selection.scanners.iter().any(|s| s == "secrets"),
+        }
     };
     let mut inputs = Vec::new();
     let mut read_stdin = false;
@@ -181,17 +218,22 @@ fn scan_selection(
                 bail!("`-` (standard input) was given twice");
             }
             read_stdin = true;
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             io::stdin()
                 .take(MAX_STDIN_BYTES + 1)
-                .read_to_string(&mut text)
-                .context("cannot read standard input as UTF-8 text")?;
-            if text.len() as u64 > MAX_STDIN_BYTES {
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+            if bytes.len() as u64 > MAX_STDIN_BYTES {
                 bail!(
                     "standard input is larger than {} MiB",
                     MAX_STDIN_BYTES / (1024 * 1024)
                 );
             }
+            let text = match String::from_utf8(bytes) {
+                Ok(text) => text,
+                // Secrets are still found in text that is not UTF-8; manifests are not.
+                Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+            };
             inputs.push(Input::Stdin(text));
         } else if !path.exists() {
             bail!("{} does not exist", path.display());
@@ -219,8 +261,10 @@ fn scan_selection(
         today: Date::today(),
         render: !selection.no_render,
         progress: terminal_progress(),
+        scanners,
+        history,
     };
-    let report = scan(&options);
+    let report = scan(&options)?;
     if options.progress.is_some() {
         // Clear the progress line.
         eprint!("\r\x1b[2K");
@@ -252,10 +296,12 @@ fn terminal_progress() -> Option<Progress> {
 }
 
 fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    let secrets = lockgate_secrets::builtin_catalog()?;
     let selected: Vec<&'static RuleMeta> = lockgate_rules::rules()
         .iter()
         .map(|r| r.meta)
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
+        .chain(secrets.rules.iter().map(|r| r.meta))
         .filter(|meta| match &args.framework {
             Some(prefix) => meta
                 .frameworks
@@ -313,7 +359,7 @@ fn write_rule_table(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> 
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let Some(rule) = lockgate_rules::find_rule(&args.rule) else {
+    let Some(rule) = lockgate_engine::find_any_rule(&args.rule, &Default::default()) else {
         bail!("no rule `{}`; `lockgate rules` lists them all", args.rule);
     };
     let mut out = io::stdout().lock();

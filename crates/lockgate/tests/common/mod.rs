@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use lockgate_engine::{Config, Date, Input, ScanOptions, scan};
+use lockgate_engine::{Config, Date, Input, ScanOptions, Scanners, scan};
 use lockgate_model::Finding;
 use lockgate_syntax::{Limits, Node, Value as YamlValue, parse_stream};
 use serde_json::{Map, Value};
@@ -92,7 +92,13 @@ pub fn scan_text(text: &str, settings_toml: &str) -> Vec<Finding> {
         today: Date::today(),
         render: false,
         progress: None,
-    });
+        scanners: Scanners {
+            manifests: true,
+            secrets: false,
+        },
+        history: None,
+    })
+    .unwrap();
     report.findings
 }
 
