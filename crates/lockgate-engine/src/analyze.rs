@@ -30,6 +30,15 @@ pub(crate) struct Outcome {
     pub skipped_archives: usize,
 }
 
+/// Capacity a worker's read buffer keeps between files.
+const READ_BUFFER_KEEP: usize = 4 * 1024 * 1024;
+
+thread_local! {
+    /// Each worker reads files into one reused buffer: fresh allocations per file cost
+    /// more in page faults than searching the bytes does.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The rules that run, chosen once per scan.
 pub(crate) struct Analyzer<'a> {
     pub effective: &'a Effective,
@@ -93,27 +102,35 @@ impl<'a> Analyzer<'a> {
             });
             return outcome;
         }
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
+        READ_BUFFER.with_borrow_mut(|bytes| {
+            bytes.clear();
+            let read = std::fs::File::open(path).and_then(|mut file| {
+                use std::io::Read;
+                file.read_to_end(bytes)
+            });
+            if let Err(error) = read {
                 outcome.notices.push(Notice {
                     level: NoticeLevel::Warning,
                     message: format!("cannot read file: {error}"),
-                    path: Some(shown),
+                    path: Some(shown.clone()),
                 });
-                return outcome;
+                return;
             }
-        };
-        if is_binary(&bytes) {
-            outcome.skipped_binary = 1;
-            return outcome;
-        }
-        outcome.bytes = bytes.len() as u64;
-        let found = secrets::text_findings(self, scanner, &outcome.path, &bytes);
-        if !found.is_empty() {
-            outcome.text = Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
-        }
-        outcome.findings.extend(found);
+            if is_binary(bytes) {
+                outcome.skipped_binary = 1;
+                return;
+            }
+            outcome.bytes = bytes.len() as u64;
+            let found = secrets::text_findings(self, scanner, &outcome.path, bytes);
+            if !found.is_empty() {
+                outcome.text = Some(Arc::from(String::from_utf8_lossy(bytes).as_ref()));
+            }
+            outcome.findings.extend(found);
+            // Keep a typical file's worth of memory, not the largest file's.
+            if bytes.capacity() > READ_BUFFER_KEEP {
+                *bytes = Vec::new();
+            }
+        });
         outcome
     }
 
@@ -395,11 +412,7 @@ impl<'a> Analyzer<'a> {
 
 /// Whether a file is binary: it holds a NUL byte in its first 8 KiB (as git decides).
 fn is_binary(bytes: &[u8]) -> bool {
-    memchr_nul(&bytes[..bytes.len().min(8192)])
-}
-
-fn memchr_nul(bytes: &[u8]) -> bool {
-    bytes.contains(&0)
+    bytes[..bytes.len().min(8192)].contains(&0)
 }
 
 /// Whether a text mentions both `apiVersion` and `kind`, as every manifest does.

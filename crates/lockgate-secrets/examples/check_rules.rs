@@ -51,7 +51,7 @@ fn main() {
         let id = rule.id();
         for (i, tp) in rule.spec.tp.iter().enumerate() {
             if !scanner
-                .scan(Some("fixture.txt"), tp.as_bytes())
+                .scan(Some(tp.path()), tp.text().as_bytes())
                 .iter()
                 .any(|h| h.rule.id() == id)
             {
@@ -61,7 +61,7 @@ fn main() {
         }
         for (i, fp) in rule.spec.fp.iter().enumerate() {
             if scanner
-                .scan(Some("fixture.txt"), fp.as_bytes())
+                .scan(Some(fp.path()), fp.text().as_bytes())
                 .iter()
                 .any(|h| h.rule.id() == id)
             {

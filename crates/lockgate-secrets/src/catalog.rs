@@ -70,16 +70,40 @@ pub struct RuleSpec {
     pub gitleaks: Vec<String>,
     /// Texts the rule must detect (fixtures, checked by the tests).
     #[serde(default)]
-    pub tp: Vec<String>,
+    pub tp: Vec<Fixture>,
     /// Texts the rule must not detect.
     #[serde(default)]
-    pub fp: Vec<String>,
+    pub fp: Vec<Fixture>,
     /// File paths a path-only rule must detect (fixtures).
     #[serde(default)]
     pub tp_paths: Vec<String>,
     /// File paths a path-only rule must not detect.
     #[serde(default)]
     pub fp_paths: Vec<String>,
+}
+
+/// A fixture: a text, scanned as `fixture.txt`, or a text in a named file (for rules
+/// limited by `paths`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Fixture {
+    Text(String),
+    InFile { path: String, text: String },
+}
+
+impl Fixture {
+    pub fn text(&self) -> &str {
+        match self {
+            Fixture::Text(text) | Fixture::InFile { text, .. } => text,
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        match self {
+            Fixture::Text(_) => "fixture.txt",
+            Fixture::InFile { path, .. } => path,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,11 +8,15 @@
 
 mod catalog;
 mod entropy;
+mod keywords;
 mod noise;
 mod redact;
 mod scanner;
 
-pub use catalog::{Catalog, CatalogError, RuleSpec, SecretRule, builtin_catalog, parse_rules};
+pub use catalog::{
+    Catalog, CatalogError, Fixture, RuleSpec, SecretRule, builtin_catalog, parse_rules,
+};
 pub use entropy::shannon_entropy;
+pub use keywords::MIN_KEYWORD_LEN;
 pub use redact::redact;
 pub use scanner::{DEFAULT_ALLOW_PATHS, ScanSettings, Scanner, SecretHit};

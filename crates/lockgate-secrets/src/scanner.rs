@@ -1,16 +1,16 @@
-//! The scanner: rules compiled together for one run. One Aho-Corasick pass over a text
-//! finds every rule keyword; each rule's expression then runs only on the windows
+//! The scanner: rules compiled together for one run. One pass over a text finds every
+//! rule keyword ([`crate::keywords`]); each rule's expression then runs only on the windows
 //! (usually single lines) around its keywords, so the cost of a rule is paid where its
 //! keyword occurs, not on every byte.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use lockgate_model::Span;
 
 use crate::catalog::{Catalog, CatalogError, SecretRule};
+use crate::keywords::KeywordSet;
 use crate::{entropy::shannon_entropy, noise, redact};
 
 /// Lines longer than this are searched in windows of this size around each keyword.
@@ -70,8 +70,8 @@ pub struct SecretHit {
 #[derive(Debug)]
 pub struct Scanner {
     rules: Vec<Arc<SecretRule>>,
-    keywords: AhoCorasick,
-    /// For each keyword pattern, the rules it selects.
+    keywords: KeywordSet,
+    /// For each keyword, the rules it selects.
     keyword_rules: Vec<Vec<u32>>,
     /// Rules that look at file names only.
     path_rules: Vec<u32>,
@@ -113,11 +113,7 @@ impl Scanner {
                 }
             }
         }
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .map_err(|e| config_error(format!("keyword automaton: {e}")))?;
+        let keywords = KeywordSet::new(&patterns).map_err(config_error)?;
         let mut allow_paths = GlobSetBuilder::new();
         for pattern in DEFAULT_ALLOW_PATHS
             .iter()
@@ -255,25 +251,33 @@ impl Scanner {
         let mut windows = Vec::new();
         let mut line = 0..0;
         let mut searched_to = 0;
-        for hit in self.keywords.find_overlapping_iter(text) {
-            let at = hit.start();
+        self.keywords.find(text, |at, keyword| {
             if !(line.start <= at && at < line.end) {
-                // Keywords hold no newline, so a later keyword starts at or after the end
-                // of an earlier one's line; search back no further than that.
+                // Keywords hold no newline and come in order of start, so a later keyword
+                // starts at or after the end of an earlier one's line; search back no
+                // further than that.
                 let base = if at >= searched_to { searched_to } else { 0 };
                 let start = memchr::memrchr(b'\n', &text[base..at]).map_or(base, |i| base + i + 1);
                 let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
                 line = start..end;
                 searched_to = end;
             }
-            for &rule_index in &self.keyword_rules[hit.pattern().as_usize()] {
+            for &rule_index in &self.keyword_rules[keyword] {
                 let rule = &self.rules[rule_index as usize];
                 if !rule.applies_to_path(path) {
                     continue;
                 }
+                let long_line = line.end - line.start > LONG_LINE_WINDOW;
                 let (start, end) = if rule.spec.multiline {
-                    (line.start, (line.start + MULTILINE_WINDOW).min(text.len()))
-                } else if line.end - line.start <= LONG_LINE_WINDOW {
+                    // From the keyword's line (or, on a very long line, from just
+                    // before the keyword) for 64 KiB.
+                    let start = if long_line {
+                        at.saturating_sub(WINDOW_OVERLAP).max(line.start)
+                    } else {
+                        line.start
+                    };
+                    (start, (start + MULTILINE_WINDOW).min(text.len()))
+                } else if !long_line {
                     (line.start, line.end)
                 } else {
                     let block = (at - line.start) / LONG_LINE_WINDOW;
@@ -285,7 +289,7 @@ impl Scanner {
                 };
                 windows.push((rule_index, start, end));
             }
-        }
+        });
         windows
     }
 

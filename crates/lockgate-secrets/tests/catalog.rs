@@ -56,7 +56,7 @@ fn every_rule_passes_its_fixtures() {
     for rule in &catalog.rules {
         let id = rule.id();
         for (index, text) in rule.spec.tp.iter().enumerate() {
-            let hits = scanner.scan(Some("fixture.txt"), text.as_bytes());
+            let hits = scanner.scan(Some(text.path()), text.text().as_bytes());
             if !hits.iter().any(|h| h.rule.id() == id) {
                 let others: Vec<_> = hits.iter().map(|h| h.rule.id()).collect();
                 failures.push(format!(
@@ -65,7 +65,7 @@ fn every_rule_passes_its_fixtures() {
             }
         }
         for (index, text) in rule.spec.fp.iter().enumerate() {
-            let hits = scanner.scan(Some("fixture.txt"), text.as_bytes());
+            let hits = scanner.scan(Some(text.path()), text.text().as_bytes());
             if hits.iter().any(|h| h.rule.id() == id) {
                 failures.push(format!("{id}: fp #{index} detected"));
             }

@@ -30,15 +30,16 @@ pub fn install(args: &HookInstallArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|| "lockgate".to_string());
+    // The binary that installed the hook runs it; `lockgate` on PATH is the fallback
+    // when that binary has moved.
     let script = format!(
         "#!/bin/sh\n\
          # lockgate pre-commit hook, {MARKER}.\n\
          # Stops a commit whose staged changes add a secret. Skip it once with\n\
          # `git commit --no-verify`; allow a test value with a `lockgate:allow` comment.\n\
-         if command -v lockgate >/dev/null 2>&1; then\n  \
-           exec lockgate scan --staged\n\
-         fi\n\
-         exec {} scan --staged\n",
+         LOCKGATE={}\n\
+         if [ ! -x \"$LOCKGATE\" ]; then LOCKGATE=lockgate; fi\n\
+         exec \"$LOCKGATE\" scan --staged\n",
         shell_quote(&exe)
     );
     std::fs::write(&hook, script).with_context(|| format!("cannot write {}", hook.display()))?;
