@@ -146,15 +146,18 @@ impl<'a> Analyzer<'a> {
             path: Arc::from(shown.as_str()),
             ..Outcome::default()
         };
+        let unreadable = |outcome: &mut Outcome, error: std::io::Error| {
+            self.problem(
+                outcome,
+                true,
+                Span::point(1, 1),
+                format!("cannot read file: {error}"),
+            );
+        };
         let size = match std::fs::metadata(path) {
             Ok(meta) => meta.len(),
             Err(error) => {
-                self.problem(
-                    &mut outcome,
-                    true,
-                    Span::point(1, 1),
-                    format!("cannot read file: {error}"),
-                );
+                unreadable(&mut outcome, error);
                 return outcome;
             }
         };
@@ -174,12 +177,7 @@ impl<'a> Analyzer<'a> {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(error) => {
-                self.problem(
-                    &mut outcome,
-                    true,
-                    Span::point(1, 1),
-                    format!("cannot read file: {error}"),
-                );
+                unreadable(&mut outcome, error);
                 return outcome;
             }
         };
