@@ -57,19 +57,23 @@ pub(crate) fn read(
         .arg("-C")
         .arg(repo)
         .args(["-c", "core.quotepath=false"]);
+    // Patches with added lines only, no colour, no external or text-converted diffs, and
+    // the usual `a/` `b/` prefixes whatever the user's configuration says.
+    const PATCH: [&str; 7] = [
+        "-p",
+        "-U0",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+    ];
     match history {
         History::Git { range } => {
-            command.args([
-                "log",
-                "-p",
-                "-U0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--src-prefix=a/",
-                "--dst-prefix=b/",
-                "--format=%x1elockgate-commit%x1f%H%x1f%an%x1f%ae%x1f%aI%x1f%s",
-            ]);
+            command
+                .arg("log")
+                .args(PATCH)
+                .arg("--format=%x1elockgate-commit%x1f%H%x1f%an%x1f%ae%x1f%aI%x1f%s");
             match range {
                 Some(range) if range.starts_with('-') => {
                     return Err(format!(
@@ -86,18 +90,10 @@ pub(crate) fn read(
             command.arg("--");
         }
         History::Staged => {
-            command.args([
-                "diff",
-                "--cached",
-                "-U0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--src-prefix=a/",
-                "--dst-prefix=b/",
-                "--diff-filter=ACMR",
-                "--",
-            ]);
+            command
+                .args(["diff", "--cached"])
+                .args(PATCH)
+                .args(["--diff-filter=ACMR", "--"]);
         }
     }
     let mut child = command
