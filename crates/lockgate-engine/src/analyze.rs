@@ -90,48 +90,86 @@ impl<'a> Analyzer<'a> {
             outcome.skipped_archives = 1;
             return outcome;
         }
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if size > self.effective.max_file_size {
-            outcome.notices.push(Notice {
-                level: NoticeLevel::Warning,
-                message: format!(
-                    "not searched for secrets: {size} bytes, over the {}-byte limit (raise `max-file-size` in lockgate.toml)",
-                    self.effective.max_file_size
-                ),
-                path: Some(shown),
-            });
-            return outcome;
-        }
-        READ_BUFFER.with_borrow_mut(|bytes| {
-            bytes.clear();
-            let read = std::fs::File::open(path).and_then(|mut file| {
-                use std::io::Read;
-                file.read_to_end(bytes)
-            });
-            if let Err(error) = read {
-                outcome.notices.push(Notice {
-                    level: NoticeLevel::Warning,
-                    message: format!("cannot read file: {error}"),
-                    path: Some(shown.clone()),
-                });
-                return;
-            }
+        READ_BUFFER.with_borrow_mut(|buffer| {
+            let bytes = match self.read_secrets_text(path, buffer) {
+                Ok(Ok(filled)) => &buffer[..filled],
+                Ok(Err(size)) => {
+                    outcome.notices.push(Notice {
+                        level: NoticeLevel::Warning,
+                        message: format!(
+                            "not searched for secrets: {size} bytes, over the {}-byte limit (raise `max-file-size` in lockgate.toml)",
+                            self.effective.max_file_size
+                        ),
+                        path: Some(shown.clone()),
+                    });
+                    return;
+                }
+                Err(error) => {
+                    outcome.notices.push(Notice {
+                        level: NoticeLevel::Warning,
+                        message: format!("cannot read file: {error}"),
+                        path: Some(shown.clone()),
+                    });
+                    return;
+                }
+            };
             if is_binary(bytes) {
                 outcome.skipped_binary = 1;
-                return;
+            } else {
+                outcome.bytes = bytes.len() as u64;
+                let found = secrets::text_findings(self, scanner, &outcome.path, bytes);
+                if !found.is_empty() {
+                    outcome.text = Some(Arc::from(String::from_utf8_lossy(bytes).as_ref()));
+                }
+                outcome.findings.extend(found);
             }
-            outcome.bytes = bytes.len() as u64;
-            let found = secrets::text_findings(self, scanner, &outcome.path, bytes);
-            if !found.is_empty() {
-                outcome.text = Some(Arc::from(String::from_utf8_lossy(bytes).as_ref()));
-            }
-            outcome.findings.extend(found);
             // Keep a typical file's worth of memory, not the largest file's.
-            if bytes.capacity() > READ_BUFFER_KEEP {
-                *bytes = Vec::new();
+            if buffer.len() > READ_BUFFER_KEEP {
+                *buffer = Vec::new();
             }
         });
         outcome
+    }
+
+    /// Reads a file for the secrets scanner into the front of `buffer` and returns how
+    /// many bytes it holds, or `Err(size)` when the file is over the size limit. One open, one
+    /// `fstat` on the handle and plain reads: on a tree of small files the system calls
+    /// per file cost as much as searching them. `buffer` only grows (zeroed once), so
+    /// reading a file never clears memory the previous file already used.
+    fn read_secrets_text(
+        &self,
+        path: &std::path::Path,
+        buffer: &mut Vec<u8>,
+    ) -> std::io::Result<Result<usize, u64>> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        let limit = self.effective.max_file_size;
+        if size > limit {
+            return Ok(Err(size));
+        }
+        // Room for the file and one byte more, so that a file that has not changed since
+        // `fstat` takes one read plus the one that sees its end.
+        let room = usize::try_from(size)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let mut filled = 0;
+        loop {
+            if buffer.len() < filled + 1 || buffer.len() < room {
+                let grown = (filled + 64 * 1024).max(room);
+                buffer.resize(grown, 0);
+            }
+            match file.read(&mut buffer[filled..]) {
+                Ok(0) => return Ok(Ok(filled)),
+                Ok(read) => filled += read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+            if filled as u64 > limit {
+                // The file grew past the limit while being read: search what fits.
+                return Ok(Ok(usize::try_from(limit).unwrap_or(filled)));
+            }
+        }
     }
 
     /// Reads and analyses a file, refusing binary, non-UTF-8 and oversized files.

@@ -264,6 +264,9 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     // them (fingerprints only need to be unique within a file); here the sources are
     // put in path order and joined.
     outcomes.par_iter_mut().for_each(|outcome| {
+        if outcome.findings.is_empty() {
+            return; // most files: no path work (`stable_path` asks for the working directory)
+        }
         outcome.findings.sort_by(|a, b| {
             (a.location.span.line, a.location.span.column, &a.rule_id).cmp(&(
                 b.location.span.line,

@@ -31,14 +31,6 @@ pub(crate) struct Walked {
     pub errors: Vec<(String, String)>,
 }
 
-pub(crate) fn is_kustomization_dir(dir: &Path) -> bool {
-    KUSTOMIZATION_FILES.iter().any(|f| dir.join(f).is_file())
-}
-
-pub(crate) fn is_chart_dir(dir: &Path) -> bool {
-    dir.join("Chart.yaml").is_file()
-}
-
 /// Compiles a path glob the way `.gitignore` reads one: `*` stays within one directory,
 /// `**` crosses directories.
 pub(crate) fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
@@ -148,27 +140,39 @@ pub(crate) fn walk(
             continue;
         };
         if file_type.is_dir() {
-            if is_chart_dir(path) {
-                walked.charts.push(path.to_path_buf());
-            } else if is_kustomization_dir(path) {
-                walked.kustomizations.push(path.to_path_buf());
-            }
             continue;
+        }
+        // A directory is a chart or a kustomization by the files it holds: seen here as
+        // the walk lists them, rather than probed with a stat per directory.
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let is_kustomization = KUSTOMIZATION_FILES.contains(&name);
+        if (name == "Chart.yaml" || is_kustomization)
+            && (file_type.is_file() || path.is_file())
+            && let Some(dir) = path.parent()
+        {
+            if is_kustomization {
+                walked.kustomizations.push(dir.to_path_buf());
+            } else {
+                walked.charts.push(dir.to_path_buf());
+            }
         }
         if !file_type.is_file() {
             continue;
         }
         let is_manifest = has_manifest_extension(path);
-        let is_kustomization = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n));
         if is_manifest && !is_kustomization {
             walked.files.push(path.to_path_buf());
         } else if all_files {
             walked.texts.push(path.to_path_buf());
         }
     }
+    // A chart that also holds a kustomization file is rendered as a chart; a directory
+    // with two spellings of the kustomization file is one kustomization.
+    let mut seen = std::collections::HashSet::new();
+    let charts = &walked.charts;
+    walked
+        .kustomizations
+        .retain(|dir| !charts.contains(dir) && seen.insert(dir.clone()));
 }
 
 #[cfg(test)]
