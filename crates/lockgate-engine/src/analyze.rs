@@ -156,7 +156,9 @@ impl<'a> Analyzer<'a> {
         let mut filled = 0;
         loop {
             if buffer.len() < filled + 1 || buffer.len() < room {
-                let grown = (filled + 64 * 1024).max(room);
+                // Grow at least twofold: each growth is fresh memory the system must
+                // clear, so a worker should reach its working size in a few steps.
+                let grown = (filled + 64 * 1024).max(room).max(2 * buffer.len());
                 buffer.resize(grown, 0);
             }
             match file.read(&mut buffer[filled..]) {

@@ -5,6 +5,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::required::Required;
+
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use lockgate_model::{RuleMeta, Severity};
 use serde::Deserialize;
@@ -120,8 +122,7 @@ pub struct SecretRule {
     pub spec: RuleSpec,
     /// The expression and the index of the group holding the secret, compiled on first
     /// use: a commit hook that touches three files should not pay for four hundred rules.
-    compiled: OnceLock<Option<(regex::bytes::Regex, usize)>>,
-    pub(crate) allow: Vec<regex::bytes::Regex>,
+    compiled: OnceLock<Option<CompiledRegex>>,
     pub(crate) stopwords: Vec<String>,
     pub(crate) paths: Option<GlobSet>,
 }
@@ -149,18 +150,15 @@ impl SecretRule {
     /// The compiled expression and its secret group. Built-in expressions are checked by
     /// the catalog tests and user ones when the configuration loads, so `None` only means
     /// a file-name rule.
-    pub(crate) fn regex(&self) -> Option<&(regex::bytes::Regex, usize)> {
+    pub(crate) fn regex(&self) -> Option<&CompiledRegex> {
         self.compiled
-            .get_or_init(|| self.spec.regex.as_deref().and_then(|p| build_regex(p).ok()))
+            .get_or_init(|| build_regex(&self.spec).ok().flatten())
             .as_ref()
     }
 
-    /// Compiles the expression now, reporting a bad one.
+    /// Compiles the expressions now, reporting a bad one.
     pub fn validate(&self) -> Result<(), String> {
-        match self.spec.regex.as_deref() {
-            Some(pattern) => build_regex(pattern).map(|_| ()),
-            None => Ok(()),
-        }
+        build_regex(&self.spec).map(|_| ())
     }
 
     pub(crate) fn applies_to_path(&self, path: Option<&str>) -> bool {
@@ -246,11 +244,7 @@ impl Catalog {
             }
             let rule = compile_rule(spec.clone()).map_err(error)?;
             if eager {
-                let compiled = match rule.spec.regex.as_deref() {
-                    Some(pattern) => Some(build_regex(pattern).map_err(error)?),
-                    None => None,
-                };
-                let _ = rule.compiled.set(compiled);
+                let _ = rule.compiled.set(build_regex(&rule.spec).map_err(error)?);
             }
             rules.push(Arc::new(rule));
         }
@@ -279,13 +273,6 @@ fn compile_rule(spec: RuleSpec) -> Result<SecretRule, String> {
     if spec.regex.is_some() && spec.keywords.is_empty() {
         return Err("a rule with a `regex` needs `keywords` (they select where it runs)".into());
     }
-    let allow = spec
-        .allow
-        .iter()
-        .map(|pattern| {
-            regex::bytes::Regex::new(pattern).map_err(|e| format!("invalid `allow` entry: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let paths = if spec.paths.is_empty() {
         None
     } else {
@@ -305,27 +292,55 @@ fn compile_rule(spec: RuleSpec) -> Result<SecretRule, String> {
         meta,
         spec,
         compiled: OnceLock::new(),
-        allow,
         stopwords,
         paths,
     })
 }
 
-/// Compiles an expression and finds its secret group: the group named `secret`, else
-/// group 1, else the whole match.
-fn build_regex(pattern: &str) -> Result<(regex::bytes::Regex, usize), String> {
-    let regex = regex::bytes::RegexBuilder::new(pattern)
-        // Secrets are ASCII: ASCII classes (`\w`, `\b`) compile and run far faster
-        // than their Unicode forms.
+/// A rule's expression, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledRegex {
+    pub regex: regex::bytes::Regex,
+    /// The index of the group holding the secret.
+    pub secret_group: usize,
+    /// What a window must contain for the expression to have a chance.
+    pub required: Required,
+    /// The rule's `allow` expressions: a secret one of them matches is not reported.
+    pub allow: Vec<regex::bytes::Regex>,
+}
+
+/// Compiles an expression in the catalog's dialect. Secrets are ASCII: ASCII classes
+/// (`\w`, `\b`) compile and run far faster than their Unicode forms.
+fn compile(pattern: &str, field: &str) -> Result<regex::bytes::Regex, String> {
+    regex::bytes::RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(32 * 1024 * 1024)
         .build()
-        .map_err(|e| format!("invalid `regex`: {e}"))?;
+        .map_err(|e| format!("invalid `{field}`: {e}"))
+}
+
+/// Compiles a rule's expression (`None` for a file-name rule) and its `allow` list, and
+/// finds its secret group: the group named `secret`, else group 1, else the whole match.
+fn build_regex(spec: &RuleSpec) -> Result<Option<CompiledRegex>, String> {
+    let Some(pattern) = spec.regex.as_deref() else {
+        return Ok(None);
+    };
+    let regex = compile(pattern, "regex")?;
+    let allow = spec
+        .allow
+        .iter()
+        .map(|p| compile(p, "allow"))
+        .collect::<Result<Vec<_>, _>>()?;
     let group = regex
         .capture_names()
         .position(|name| name == Some("secret"))
         .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
-    Ok((regex, group))
+    Ok(Some(CompiledRegex {
+        regex,
+        secret_group: group,
+        required: Required::of(pattern),
+        allow,
+    }))
 }
 
 /// Rule metadata lives as long as the process, like the built-in registry's. Catalogs

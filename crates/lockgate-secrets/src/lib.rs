@@ -11,6 +11,7 @@ mod entropy;
 mod keywords;
 mod noise;
 mod redact;
+mod required;
 mod scanner;
 
 pub use catalog::{

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use lockgate_model::Span;
 
-use crate::catalog::{Catalog, CatalogError, SecretRule};
+use crate::catalog::{Catalog, CatalogError, CompiledRegex, SecretRule};
 use crate::keywords::KeywordSet;
 use crate::{entropy::shannon_entropy, noise, redact};
 
@@ -97,6 +97,7 @@ impl Scanner {
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
         let mut path_rules = Vec::new();
+        let mut keyword_index: std::collections::HashMap<&str, usize> = Default::default();
         for (index, rule) in rules.iter().enumerate() {
             let index = u32::try_from(index).map_err(|_| config_error("too many rules".into()))?;
             if !rule.has_regex() {
@@ -104,9 +105,10 @@ impl Scanner {
                 continue;
             }
             for keyword in &rule.spec.keywords {
-                match patterns.iter().position(|p| p == keyword) {
-                    Some(at) => keyword_rules[at].push(index),
+                match keyword_index.get(keyword.as_str()) {
+                    Some(&at) => keyword_rules[at].push(index),
                     None => {
+                        keyword_index.insert(keyword.as_str(), patterns.len());
                         patterns.push(keyword.clone());
                         keyword_rules.push(vec![index]);
                     }
@@ -190,19 +192,25 @@ impl Scanner {
         let mut found: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
         for (rule_index, start, end) in windows {
             let rule = &self.rules[rule_index as usize];
-            let Some((regex, secret_group)) = rule.regex() else {
+            let Some(compiled) = rule.regex() else {
                 continue;
             };
             let window = &text[start..end];
-            for captures in regex.captures_iter(window) {
-                let Some(secret) = captures.get(*secret_group).or_else(|| captures.get(0)) else {
+            if !compiled.required.may_match(window) {
+                continue;
+            }
+            for captures in compiled.regex.captures_iter(window) {
+                let Some(secret) = captures
+                    .get(compiled.secret_group)
+                    .or_else(|| captures.get(0))
+                else {
                     continue;
                 };
                 let range = start + secret.start()..start + secret.end();
                 let whole = captures
                     .get(0)
                     .map_or(range.clone(), |m| start + m.start()..start + m.end());
-                if self.is_noise(rule, &text[range.clone()])
+                if self.is_noise(rule, compiled, &text[range.clone()])
                     || line_allows(text, whole.start, whole.end)
                 {
                     continue;
@@ -293,7 +301,7 @@ impl Scanner {
         windows
     }
 
-    fn is_noise(&self, rule: &SecretRule, secret: &[u8]) -> bool {
+    fn is_noise(&self, rule: &SecretRule, compiled: &CompiledRegex, secret: &[u8]) -> bool {
         if noise::is_placeholder(secret) {
             return true;
         }
@@ -302,7 +310,7 @@ impl Scanner {
         {
             return true;
         }
-        if rule
+        if compiled
             .allow
             .iter()
             .chain(&self.allow)
