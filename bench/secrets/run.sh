@@ -22,6 +22,7 @@
 #   BENCH_SECRETS_TOOLS=lockgate,gitleaks,kingfisher,detect-secrets,trufflehog3,floor
 #                               which tools to run (default: all of them)
 #   BENCH_SECRETS_RUNS=1        timed runs per tool; 2 = best of 2
+#   BENCH_SECRETS_SLOW_RUNS=1   timed runs of detect-secrets and trufflehog3 (minutes each)
 #   BENCH_SECRETS_TIMEOUT=900   seconds before a run is stopped and reported as "> cap"
 #   BENCH_SECRETS_SEED=20261123 plant seed;  BENCH_SECRETS_COUNT=300  secrets to plant
 #   BENCH_SECRETS_MIN_MB=100    the tree must hold at least this many MB (10^6 bytes)
@@ -43,6 +44,7 @@ VENV="$WORK/secrets-venv"
 RESULTS="$WORK/secrets-results.tsv"
 TOOLS="${BENCH_SECRETS_TOOLS:-lockgate,gitleaks,kingfisher,detect-secrets,trufflehog3,floor}"
 RUNS="${BENCH_SECRETS_RUNS:-1}"
+SLOW_RUNS="${BENCH_SECRETS_SLOW_RUNS:-1}"
 CAP="${BENCH_SECRETS_TIMEOUT:-900}"
 SEED="${BENCH_SECRETS_SEED:-20261123}"
 COUNT="${BENCH_SECRETS_COUNT:-300}"
@@ -58,6 +60,7 @@ die() { printf 'bench-secrets: ERROR: %s\n' "$*" >&2; exit 2; }
 wants() { [[ ",$TOOLS," == *",$1,"* ]]; }
 
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECRETS_RUNS must be a positive integer"
+[[ "$SLOW_RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECRETS_SLOW_RUNS must be a positive integer"
 [[ "$CAP" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECRETS_TIMEOUT must be a positive integer (seconds)"
 for t in ${TOOLS//,/ }; do
     case "$t" in
@@ -349,7 +352,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$EPOCHREALTIME
 for tool in "${TIMED[@]}"; do
     say "$tool"
-    for ((i = 1; i <= RUNS; i++)); do
+    runs=$RUNS
+    [[ $tool == detect-secrets || $tool == trufflehog3 ]] && runs=$SLOW_RUNS
+    for ((i = 1; i <= runs; i++)); do
         REPORT_IS_STDOUT=0
         report="$RUNDIR/$tool.$i.json"
         command_for "$tool" "$report" "$TREE"
@@ -374,4 +379,4 @@ python3 "$HERE/summarize.py" "$RESULTS" --planted "$PLANTED" --cap "$CAP" \
     --json "$WORK/secrets-results.json" --markdown "$WORK/secrets-results.md" \
     "${SUMMARY_ARGS[@]}" \
     --note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average before $LOAD_BEFORE, after $LOAD_AFTER" \
-    --note "$NET_NOTE; $RUNS timed run(s) per tool after an untimed warm-up on one file; timed section took ${ELAPSED} s"
+    --note "$NET_NOTE; $RUNS timed run(s) per tool ($SLOW_RUNS for detect-secrets and trufflehog3) after an untimed warm-up on one file; timed section took ${ELAPSED} s"
