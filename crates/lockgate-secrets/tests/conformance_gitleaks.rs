@@ -7,7 +7,10 @@
 //! `secrets:<upstream rule>:<detect|no-detect>`; the test fails on an unexplained miss or
 //! a stale entry, and when recall drops under 95 %. The false-positive rate is printed
 //! against its 5 % target both as the issue defines it (any rule of the provider) and as
-//! gitleaks tests it (a rule mapped to the same upstream rule).
+//! gitleaks tests it (a rule mapped to the same upstream rule). Some `no-detect` texts are,
+//! word for word, `detect` texts of another upstream rule of the same provider (a
+//! Cloudflare global key is a false positive for the API-token rule and a true one for its
+//! own): no rule set can pass both, so the rate is also printed without them.
 //!
 //! Set `LOCKGATE_GITLEAKS_ONLY=id,id` to look at some upstream rules while writing rules;
 //! the checks are then not asserted, and the run says so.
@@ -55,6 +58,20 @@ fn gitleaks_cases() {
         .ok()
         .map(|v| v.split(',').map(|s| s.trim().to_string()).collect());
 
+    // Texts the corpus expects detected, with the upstream rules that expect it.
+    let mut expected_detected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in text.lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        if case["expected"] == "detect" {
+            expected_detected
+                .entry(case["text"].as_str().unwrap().to_string())
+                .or_default()
+                .insert(case["rule_id"].as_str().unwrap().to_string());
+        }
+    }
+    // No-detect cases whose text another upstream rule expects detected, and how many of
+    // them a rule of the provider reported.
+    let (mut contradictory, mut contradictory_reported) = (0, 0);
     let (mut detect, mut detected, mut no_detect, mut false_positives) = (0, 0, 0, 0);
     // No-detect cases where a rule mapped to the same upstream rule fired.
     let mut same_rule_false_positives = 0;
@@ -94,6 +111,13 @@ fn gitleaks_cases() {
                 .filter(|h| own.contains(h.rule.provider()))
                 .map(|h| h.rule.id())
                 .collect();
+            let also_expected = expected_detected
+                .get(body)
+                .is_some_and(|rules| rules.iter().any(|r| r != upstream));
+            if also_expected {
+                contradictory += 1;
+                contradictory_reported += usize::from(!firing.is_empty());
+            }
             if hits
                 .iter()
                 .any(|h| h.rule.spec.gitleaks.iter().any(|g| g == upstream))
@@ -124,6 +148,12 @@ fn gitleaks_cases() {
         } else {
             ""
         }
+    );
+    let consistent = no_detect - contradictory;
+    let consistent_false_positives = false_positives - contradictory_reported;
+    println!(
+        "  the same, without the {contradictory} no-detect texts that the corpus expects detected under another upstream rule: {consistent_false_positives}/{consistent} = {:.1} %",
+        consistent_false_positives as f64 * 100.0 / consistent.max(1) as f64
     );
     println!(
         "  false positives, a rule mapped to the same gitleaks rule: {same_rule_false_positives}/{no_detect} = {:.1} %",
