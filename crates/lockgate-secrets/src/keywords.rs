@@ -10,7 +10,7 @@
 //! first three pair positions of some anchor. Two table loads, a shift, an or and an and
 //! per byte, over two halves of the text at once so that the processor overlaps them. A
 //! candidate (a bucket whose three pairs, or two for three-byte keywords, came in order)
-//! goes through a bit filter of the anchors, and the few that pass are confirmed against
+//! is looked up in a hash table of the anchors, and the few found are confirmed against
 //! the keywords with that anchor. Buckets keep common pairs of different anchors from
 //! chaining into candidates.
 //!
@@ -42,9 +42,6 @@ const LANES_FROM: usize = 1024;
 const CLASS_BITS: u32 = 6;
 const PAIR_TABLE: usize = 1 << (2 * CLASS_BITS);
 
-/// Bits in the filter of keyword prefixes (32 KiB: stays in cache).
-const PREFIX_FILTER_BITS: u32 = 18;
-
 /// Keywords are at least this long (shorter ones would match almost everywhere).
 pub const MIN_KEYWORD_LEN: usize = 3;
 
@@ -56,9 +53,9 @@ pub(crate) struct KeywordSet {
     /// For each pair of classes, the state bits it keeps: 16 KiB, so it stays in the
     /// first-level cache where a table over raw byte pairs (256 KiB) does not.
     pairs: Box<[State; PAIR_TABLE]>,
-    /// A bit per hashed prefix (lowercase first four bytes, or three for short
-    /// keywords): most candidates of the pair table stop here.
-    prefix_filter: Box<[u64]>,
+    /// Open-addressing table of the anchors (lowercase, as numbers), each with the range
+    /// of `by_prefix` holding its keywords; most candidates stop at an empty slot.
+    anchors: Box<[AnchorSlot]>,
     /// (anchor, keyword index, anchor offset in the keyword), sorted: the keywords
     /// behind an anchor that passed the filter.
     by_prefix: Vec<(u32, u32, u32)>,
@@ -71,7 +68,6 @@ impl KeywordSet {
     pub fn new(keywords: &[String]) -> Result<KeywordSet, String> {
         let classes = byte_classes(keywords);
         let mut pairs = Box::new([0; PAIR_TABLE]);
-        let mut prefix_filter = vec![0u64; 1 << (PREFIX_FILTER_BITS - 6)].into_boxed_slice();
         let mut by_prefix = Vec::with_capacity(keywords.len());
         for (index, keyword) in keywords.iter().enumerate() {
             let bytes = keyword.as_bytes();
@@ -95,15 +91,14 @@ impl KeywordSet {
                 pairs[class_pair(&classes, anchor[offset], anchor[offset + 1])] |=
                     1 << (BITS_PER_BUCKET * bucket + offset as u32);
             }
-            let slot = filter_slot(key);
-            prefix_filter[slot >> 6] |= 1 << (slot & 63);
             by_prefix.push((key, index, anchor_offset as u32));
         }
         by_prefix.sort_unstable();
+        let anchors = anchor_table(&by_prefix);
         Ok(KeywordSet {
             classes,
             pairs,
-            prefix_filter,
+            anchors,
             by_prefix,
             keywords: keywords.iter().map(|k| k.as_bytes().to_vec()).collect(),
         })
@@ -180,12 +175,19 @@ impl KeywordSet {
     #[inline(never)]
     fn confirm(&self, text: &[u8], at: usize, len: usize, each: &mut impl FnMut(usize, usize)) {
         let key = prefix(&text[at..at + len]);
-        let slot = filter_slot(key);
-        if self.prefix_filter[slot >> 6] & (1 << (slot & 63)) == 0 {
-            return;
-        }
-        let first = self.by_prefix.partition_point(|&(k, _, _)| k < key);
-        for &(_, index, offset) in self.by_prefix[first..].iter().take_while(|e| e.0 == key) {
+        let mask = self.anchors.len() - 1;
+        let mut slot = anchor_slot(key, mask);
+        let range = loop {
+            let entry = self.anchors[slot];
+            if entry.end == 0 {
+                return;
+            }
+            if entry.key == key {
+                break entry.first as usize..entry.end as usize;
+            }
+            slot = (slot + 1) & mask;
+        };
+        for &(_, index, offset) in &self.by_prefix[range] {
             let keyword = &self.keywords[index as usize];
             let Some(start) = at.checked_sub(offset as usize) else {
                 continue;
@@ -297,9 +299,41 @@ fn rarest_window(keyword: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// Multiplicative hash of an anchor into the filter.
-fn filter_slot(key: u32) -> usize {
-    (key.wrapping_mul(0x9E37_79B1) >> (32 - PREFIX_FILTER_BITS)) as usize
+/// One anchor in the open-addressing table: its keywords are `by_prefix[first..end]`.
+/// `end == 0` marks an empty slot.
+#[derive(Debug, Default, Clone, Copy)]
+struct AnchorSlot {
+    key: u32,
+    first: u32,
+    end: u32,
+}
+
+/// The table of the distinct anchors of `by_prefix` (sorted by anchor), at most a quarter
+/// full so that a probe for text that is no anchor ends at once.
+fn anchor_table(by_prefix: &[(u32, u32, u32)]) -> Box<[AnchorSlot]> {
+    let distinct = by_prefix.chunk_by(|a, b| a.0 == b.0).count();
+    let size = (distinct * 4).next_power_of_two().max(64);
+    let mut table = vec![AnchorSlot::default(); size].into_boxed_slice();
+    let mut first = 0;
+    for group in by_prefix.chunk_by(|a, b| a.0 == b.0) {
+        let end = first + group.len();
+        let mut slot = anchor_slot(group[0].0, size - 1);
+        while table[slot].end != 0 {
+            slot = (slot + 1) & (size - 1);
+        }
+        table[slot] = AnchorSlot {
+            key: group[0].0,
+            first: u32::try_from(first).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        };
+        first = end;
+    }
+    table
+}
+
+/// Multiplicative hash of an anchor into a table of `mask + 1` slots.
+fn anchor_slot(key: u32, mask: usize) -> usize {
+    (key.wrapping_mul(0x9E37_79B1) >> 16) as usize & mask
 }
 
 /// Up to four bytes, lowercased, as a number.
