@@ -73,6 +73,8 @@ pub enum ProgressEvent<'a> {
     Rendering { tool: &'static str, dir: &'a str },
     /// `done` of `total` sources have been analysed.
     Analyzed { done: usize, total: usize },
+    /// Git history is being searched: commits and bytes of added lines read so far.
+    History { commits: usize, bytes: u64 },
 }
 
 /// A progress callback; called from worker threads.
@@ -156,7 +158,13 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             })
             .unwrap_or_else(|| PathBuf::from("."));
         if let Some(scanner) = &scanner {
-            let (outcomes, read) = scan_history(&analyzer, scanner, &repo, history)?;
+            let (outcomes, read) = scan_history(
+                &analyzer,
+                scanner,
+                &repo,
+                history,
+                options.progress.as_ref(),
+            )?;
             history_outcomes = outcomes;
             commits = read;
         }
@@ -369,11 +377,15 @@ fn scan_history(
     scanner: &Scanner,
     repo: &Path,
     history: &History,
+    progress: Option<&Progress>,
 ) -> Result<(Vec<Outcome>, usize), ScanError> {
     const BATCH_BYTES: usize = 16 * 1024 * 1024;
     let mut outcomes = Vec::new();
     let mut batch: Vec<history::AddedText> = Vec::new();
     let mut batch_bytes = 0;
+    // For the progress display: commits seen (a commit's files come one after another).
+    let (mut commits_seen, mut bytes_seen) = (0, 0u64);
+    let mut last_commit: Option<Arc<lockgate_model::Commit>> = None;
     let run = |batch: &mut Vec<history::AddedText>, outcomes: &mut Vec<Outcome>| {
         outcomes.par_extend(
             std::mem::take(batch)
@@ -382,6 +394,22 @@ fn scan_history(
         );
     };
     let commits = history::read(repo, history, |added| {
+        if let Some(progress) = progress {
+            let same = match (&last_commit, &added.commit) {
+                (Some(last), Some(commit)) => Arc::ptr_eq(last, commit),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                commits_seen += 1;
+                last_commit.clone_from(&added.commit);
+            }
+            bytes_seen += added.text.len() as u64;
+            progress(ProgressEvent::History {
+                commits: commits_seen,
+                bytes: bytes_seen,
+            });
+        }
         batch_bytes += added.text.len();
         batch.push(added);
         if batch_bytes >= BATCH_BYTES {

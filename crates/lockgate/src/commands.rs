@@ -290,6 +290,17 @@ fn terminal_progress() -> Option<Progress> {
                 *last = Instant::now();
                 format!("scanned {done}/{total} files")
             }
+            ProgressEvent::History { commits, bytes } => {
+                let Ok(mut last) = last.lock() else { return };
+                if last.elapsed() < Duration::from_millis(100) {
+                    return;
+                }
+                *last = Instant::now();
+                format!(
+                    "searching history: {commits} commits, {:.1} MB of added lines",
+                    bytes as f64 / 1e6
+                )
+            }
         };
         eprint!("\r\x1b[2Klockgate: {line}");
     }))
