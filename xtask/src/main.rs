@@ -107,6 +107,7 @@ fn rule_reference() -> String {
     let rules: Vec<&RuleMeta> = lockgate_rules::rules()
         .iter()
         .map(|r| r.meta)
+        .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
         .collect();
     let mut out = String::new();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use lockgate_kube::{ObjectError, objects_from_document};
 use lockgate_model::{Finding, FindingStatus, Notice, NoticeLevel, ObjectRef, RuleMeta, Span};
-use lockgate_rules::{Check, Context, Rule, Sink, engine_rules};
+use lockgate_rules::{Check, Context, DockerRule, Rule, Sink, engine_rules};
 use lockgate_secrets::Scanner;
 use lockgate_syntax::{Limits, parse_stream};
 
@@ -43,6 +43,8 @@ thread_local! {
 pub(crate) struct Analyzer<'a> {
     pub effective: &'a Effective,
     pub rules: Vec<&'static Rule>,
+    /// The enabled Dockerfile rules.
+    pub docker_rules: Vec<&'static DockerRule>,
     /// The secrets scanner, when secrets are searched.
     pub secrets: Option<&'a Scanner>,
 }
@@ -53,9 +55,14 @@ impl<'a> Analyzer<'a> {
             .iter()
             .filter(|r| effective.enabled.contains(r.meta.id))
             .collect();
+        let docker_rules = lockgate_rules::docker_rules()
+            .iter()
+            .filter(|r| effective.enabled.contains(r.meta.id))
+            .collect();
         Analyzer {
             effective,
             rules,
+            docker_rules,
             secrets,
         }
     }
@@ -128,6 +135,72 @@ impl<'a> Analyzer<'a> {
                 *buffer = Vec::new();
             }
         });
+        outcome
+    }
+
+    /// Analyses a Dockerfile: the Dockerfile rules on its parsed form (a syntax problem
+    /// becomes a `parse-error` finding at its line, and the rest is still checked) and the
+    /// secrets scanner on its text.
+    pub fn analyze_dockerfile(&self, path: &std::path::Path, shown: String) -> Outcome {
+        if self.docker_rules.is_empty() {
+            return self.analyze_secrets_file(path, shown);
+        }
+        let mut outcome = Outcome {
+            path: Arc::from(shown.as_str()),
+            ..Outcome::default()
+        };
+        let bytes = match std::fs::metadata(path) {
+            Ok(meta) if meta.len() > self.effective.max_file_size => {
+                self.problem(
+                    &mut outcome,
+                    true,
+                    Span::point(1, 1),
+                    format!(
+                        "file is {} bytes, over the {}-byte limit; raise `max-file-size` in lockgate.toml to scan it",
+                        meta.len(),
+                        self.effective.max_file_size
+                    ),
+                );
+                return outcome;
+            }
+            _ => match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    self.problem(
+                        &mut outcome,
+                        true,
+                        Span::point(1, 1),
+                        format!("cannot read file: {error}"),
+                    );
+                    return outcome;
+                }
+            },
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let dockerfile = lockgate_syntax::dockerfile::parse(&text);
+        for problem in &dockerfile.problems {
+            self.problem(&mut outcome, true, problem.span, problem.message.clone());
+        }
+        let context = Context {
+            settings: &self.effective.settings,
+        };
+        let mut sink = Sink::new();
+        for rule in &self.docker_rules {
+            (rule.check)(&context, &dockerfile, &mut sink);
+        }
+        for hit in sink.into_hits() {
+            let finding = self.finding(hit.rule, &outcome.path, hit.span, None, hit.message);
+            outcome.findings.push(finding);
+        }
+        if let Some(scanner) = self.secrets
+            && !scanner.is_allowed_path(&shown)
+        {
+            outcome.bytes = bytes.len() as u64;
+            outcome
+                .findings
+                .extend(secrets::text_findings(self, scanner, &outcome.path, &bytes));
+        }
+        outcome.text = Some(Arc::from(text.as_ref()));
         outcome
     }
 

@@ -349,7 +349,12 @@ impl Config {
                 })
                 .collect()
         };
-        let mut enabled: BTreeSet<String> = rules().iter().map(|r| r.meta.id.to_string()).collect();
+        let mut enabled: BTreeSet<String> = rules()
+            .iter()
+            .map(|r| r.meta.id)
+            .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta.id))
+            .map(str::to_string)
+            .collect();
         let secret_rules: Vec<&'static str> = lockgate_secrets::builtin_catalog()
             .map(|c| c.rules.iter().map(|r| r.meta.id).collect())
             .unwrap_or_default();

@@ -21,6 +21,8 @@ use crate::{Baseline, Config, Date, Effective, gate, secrets};
 pub struct Scanners {
     /// Kubernetes manifest rules.
     pub manifests: bool,
+    /// Dockerfile rules.
+    pub dockerfiles: bool,
     /// The secrets scanner (also needs `[secrets] enabled`, the default).
     pub secrets: bool,
 }
@@ -29,6 +31,7 @@ impl Default for Scanners {
     fn default() -> Self {
         Scanners {
             manifests: true,
+            dockerfiles: true,
             secrets: true,
         }
     }
@@ -111,6 +114,9 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     let mut analyzer = Analyzer::new(effective, scanner.as_ref());
     if !options.scanners.manifests || options.history.is_some() {
         analyzer.rules.clear();
+    }
+    if !options.scanners.dockerfiles || options.history.is_some() {
+        analyzer.docker_rules.clear();
     }
     let analyzer = analyzer;
     let mut notices: Vec<Notice> = effective
@@ -220,7 +226,11 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         replaced.sort();
         walked.texts.extend(replaced);
     }
-    let total = walked.files.len() + walked.texts.len() + rendered.len() + stdin_texts.len();
+    let total = walked.files.len()
+        + walked.texts.len()
+        + walked.dockerfiles.len()
+        + rendered.len()
+        + stdin_texts.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = || {
         if let Some(progress) = &options.progress {
@@ -245,6 +255,17 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             .par_iter()
             .map(|path| {
                 let outcome = analyzer.analyze_secrets_file(path, display_path(path));
+                tick();
+                outcome
+            })
+            .collect::<Vec<_>>(),
+    );
+    outcomes.extend(
+        walked
+            .dockerfiles
+            .par_iter()
+            .map(|path| {
+                let outcome = analyzer.analyze_dockerfile(path, display_path(path));
                 tick();
                 outcome
             })

@@ -20,6 +20,8 @@ pub(crate) struct Walked {
     pub files: Vec<PathBuf>,
     /// Every other file, for the secrets scanner (only walked when it runs).
     pub texts: Vec<PathBuf>,
+    /// Dockerfiles (by name): Dockerfile rules and the secrets scanner read them.
+    pub dockerfiles: Vec<PathBuf>,
     /// Files named on the command line (not found by walking): always held to the
     /// strict standard, since the user said they are manifests.
     pub explicit: Vec<PathBuf>,
@@ -85,6 +87,61 @@ fn is_excluded(excludes: &GlobSet, path: &Path, config_dir: Option<&Path>) -> bo
     })
 }
 
+/// Extensions that make `Dockerfile.<ext>` something else: documentation, templates that
+/// are not Dockerfiles until rendered, BuildKit's per-Dockerfile ignore file, backups.
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
+    "md",
+    "markdown",
+    "txt",
+    "rst",
+    "adoc",
+    "html",
+    "j2",
+    "jinja",
+    "jinja2",
+    "tmpl",
+    "tpl",
+    "template",
+    "erb",
+    "mustache",
+    "dockerignore",
+    "orig",
+    "bak",
+    "swp",
+    "patch",
+    "diff",
+    "sh",
+    "yml",
+    "yaml",
+    "json",
+    "toml",
+    "lock",
+];
+
+/// Whether a file is a Dockerfile by its name: `Dockerfile`, `Containerfile`,
+/// `Dockerfile.prod`, `api.Dockerfile` (any case), but not `Dockerfile.md` or
+/// `Dockerfile.j2` (see [`NOT_DOCKERFILE_EXTENSIONS`]).
+pub(crate) fn is_dockerfile(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    if let Some((_, extension)) = lower.rsplit_once('.')
+        && NOT_DOCKERFILE_EXTENSIONS.contains(&extension)
+    {
+        return false;
+    }
+    ["dockerfile", "containerfile"].iter().any(|base| {
+        lower == *base
+            || lower
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('.') && rest.len() > 1)
+            || lower
+                .strip_suffix(base)
+                .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1)
+    })
+}
+
 pub(crate) fn has_manifest_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -103,7 +160,9 @@ pub(crate) fn walk(
     if root.is_file() {
         // A file named on the command line is a manifest when its extension says so, or
         // when only manifests are scanned (the user said it is one).
-        if has_manifest_extension(root) || !all_files {
+        if is_dockerfile(root) {
+            walked.dockerfiles.push(root.to_path_buf());
+        } else if has_manifest_extension(root) || !all_files {
             walked.files.push(root.to_path_buf());
         } else {
             walked.texts.push(root.to_path_buf());
@@ -157,6 +216,10 @@ pub(crate) fn walk(
             }
         }
         if !file_type.is_file() {
+            continue;
+        }
+        if is_dockerfile(path) {
+            walked.dockerfiles.push(path.to_path_buf());
             continue;
         }
         let is_manifest = has_manifest_extension(path);

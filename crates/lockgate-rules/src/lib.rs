@@ -2,10 +2,12 @@
 //! name, severity, framework mappings), its documentation and its check; the registry
 //! lists them all, and a registry test fails when one lacks docs, fixtures or mappings.
 //!
-//! Rules do no I/O: they read a [`lockgate_kube::KubeObject`] (or its pod spec view) and
-//! the [`Settings`], and report hits into a [`Sink`]. The engine turns hits into findings.
+//! Rules do no I/O: they read a [`lockgate_kube::KubeObject`] (or its pod spec view), or
+//! a parsed Dockerfile, and the [`Settings`], and report hits into a [`Sink`]. The engine
+//! turns hits into findings.
 
 mod context;
+mod docker;
 pub mod engine_rules;
 mod kube;
 mod registry;
@@ -13,6 +15,7 @@ mod settings;
 mod text;
 
 pub use context::{Context, Hit, Sink};
+pub use docker::{DockerRule, docker_rules};
 pub use registry::{Check, Rule, find_rule, rules};
 pub use settings::Settings;
 

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use lockgate_kube::objects_from_document;
-use lockgate_rules::{Check, Context, Settings, Sink, engine_rules, rules};
+use lockgate_rules::{Check, Context, Settings, Sink, docker_rules, engine_rules, rules};
 use lockgate_syntax::{Limits, parse_stream};
 
 const DOC_SECTIONS: &[&str] = &[
@@ -28,6 +28,44 @@ fn fixture_settings() -> Settings {
     toml::from_str(&text).unwrap()
 }
 
+/// Tallies fixture verdicts: every `bad-*` case must make the rule fire, no `good-*` one.
+#[derive(Default)]
+struct Verdicts {
+    bad: usize,
+    good: usize,
+    problems: Vec<String>,
+}
+
+impl Verdicts {
+    fn record(&mut self, rule: &str, name: &str, sink: &Sink) {
+        let fired = sink.hits().iter().any(|h| h.rule.id == rule);
+        if name.starts_with("bad-") {
+            self.bad += 1;
+            if !fired {
+                self.problems
+                    .push(format!("{rule}: did not fire on {name}"));
+            }
+        } else if name.starts_with("good-") {
+            self.good += 1;
+            if fired {
+                let messages: Vec<_> = sink.hits().iter().map(|h| h.message.as_str()).collect();
+                self.problems
+                    .push(format!("{rule}: fired on {name}: {messages:?}"));
+            }
+        }
+    }
+
+    /// Ends one rule's fixtures: both kinds must be there.
+    fn finish_rule(&mut self, rule: &str) {
+        if self.bad == 0 || self.good == 0 {
+            self.problems
+                .push(format!("{rule}: fixtures need bad-* and good-* cases"));
+        }
+        self.bad = 0;
+        self.good = 0;
+    }
+}
+
 #[test]
 fn rules_have_unique_ids_names_docs_and_mappings() {
     let mut ids = HashSet::new();
@@ -35,6 +73,7 @@ fn rules_have_unique_ids_names_docs_and_mappings() {
     let all = rules()
         .iter()
         .map(|r| r.meta)
+        .chain(docker_rules().iter().map(|r| r.meta))
         .chain(engine_rules::ALL.iter().copied());
     let mut problems = Vec::new();
     for meta in all {
@@ -126,6 +165,7 @@ fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
         settings: &settings,
     };
     let mut problems = Vec::new();
+    let mut verdicts = Verdicts::default();
     for rule in rules() {
         let path = fixture_dir()
             .join("kube")
@@ -143,7 +183,6 @@ fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
             problems.push(format!("{}: fixture does not parse: {error}", rule.meta.id));
             continue;
         }
-        let (mut bad, mut good) = (0, 0);
         for (index, document) in stream.documents.into_iter().enumerate() {
             for object in objects_from_document(document, index) {
                 let object = object.unwrap();
@@ -157,29 +196,62 @@ fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
                         }
                     }
                 }
-                let fired = sink.hits().iter().any(|h| h.rule.id == rule.meta.id);
-                if name.starts_with("bad-") {
-                    bad += 1;
-                    if !fired {
-                        problems.push(format!("{}: did not fire on {name}", rule.meta.id));
-                    }
-                } else if name.starts_with("good-") {
-                    good += 1;
-                    if fired {
-                        let messages: Vec<_> =
-                            sink.hits().iter().map(|h| h.message.as_str()).collect();
-                        problems.push(format!("{}: fired on {name}: {messages:?}", rule.meta.id));
-                    }
-                }
+                verdicts.record(rule.meta.id, &name, &sink);
             }
         }
-        if bad == 0 || good == 0 {
-            problems.push(format!(
-                "{}: fixture needs bad-* and good-* objects",
-                rule.meta.id
-            ));
-        }
+        verdicts.finish_rule(rule.meta.id);
     }
+    let problems = [problems, verdicts.problems].concat();
+    assert!(
+        problems.is_empty(),
+        "fixture problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn dockerfile_fixtures_fire_on_bad_files_and_stay_quiet_on_good_ones() {
+    let settings = fixture_settings();
+    let context = Context {
+        settings: &settings,
+    };
+    let ids: Vec<_> = docker_rules().iter().map(|r| r.meta.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "Dockerfile rules are in ID order");
+    let mut problems = Vec::new();
+    let mut verdicts = Verdicts::default();
+    for rule in docker_rules() {
+        let dir = fixture_dir().join("docker").join(rule.meta.id);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            problems.push(format!(
+                "{}: missing fixture directory {}",
+                rule.meta.id,
+                dir.display()
+            ));
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+            let dockerfile = lockgate_syntax::dockerfile::parse(&text);
+            if let Some(problem) = dockerfile.problems.first() {
+                problems.push(format!(
+                    "{}: {name} does not parse: {problem}",
+                    rule.meta.id
+                ));
+                continue;
+            }
+            let mut sink = Sink::new();
+            (rule.check)(&context, &dockerfile, &mut sink);
+            verdicts.record(rule.meta.id, &name, &sink);
+        }
+        verdicts.finish_rule(rule.meta.id);
+    }
+    let problems = [problems, verdicts.problems].concat();
     assert!(
         problems.is_empty(),
         "fixture problems:\n{}",

@@ -73,8 +73,8 @@ pub struct ScanSelection {
     #[arg(long)]
     pub no_render: bool,
 
-    /// What to look for, comma-separated: manifests, secrets (default: both).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["manifests", "secrets"])]
+    /// What to look for, comma-separated: manifests, dockerfiles, secrets (default: all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["manifests", "dockerfiles", "secrets"])]
     pub scanners: Vec<String>,
 
     /// Search the git history for secrets instead of the files: every line added by the

@@ -195,8 +195,8 @@ fn scan_selection(
                 "--git and --staged take one PATH: the repository (default: the current directory)"
             );
         }
-        if selection.scanners.iter().any(|s| s == "manifests") {
-            bail!("--git and --staged search for secrets only; drop `--scanners manifests`");
+        if let Some(other) = selection.scanners.iter().find(|s| *s != "secrets") {
+            bail!("--git and --staged search for secrets only; drop `--scanners {other}`");
         }
     }
     if paths.is_empty() {
@@ -207,6 +207,7 @@ fn scan_selection(
     } else {
         Scanners {
             manifests: selection.scanners.iter().any(|s| s == "manifests"),
+            dockerfiles: selection.scanners.iter().any(|s| s == "dockerfiles"),
             secrets: selection.scanners.iter().any(|s| s == "secrets"),
         }
     };
@@ -311,6 +312,7 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let selected: Vec<&'static RuleMeta> = lockgate_rules::rules()
         .iter()
         .map(|r| r.meta)
+        .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
         .chain(secrets.rules.iter().map(|r| r.meta))
         .filter(|meta| match &args.framework {

@@ -94,6 +94,7 @@ pub fn scan_text(text: &str, settings_toml: &str) -> Vec<Finding> {
         progress: None,
         scanners: Scanners {
             manifests: true,
+            dockerfiles: false,
             secrets: false,
         },
         history: None,

@@ -1,0 +1,58 @@
+//! Helpers shared by the Dockerfile rules: stages, the instructions in them, images.
+
+use lockgate_syntax::dockerfile::{Args, Dockerfile, Instruction, Keyword, Stage, Word, unquote};
+
+/// The instructions of a stage after its FROM.
+pub(crate) fn stage_body<'a>(dockerfile: &'a Dockerfile, stage: &Stage) -> &'a [Instruction] {
+    dockerfile
+        .instructions
+        .get(stage.body.clone())
+        .unwrap_or_default()
+}
+
+/// The FROM instruction of a stage.
+pub(crate) fn stage_from<'a>(dockerfile: &'a Dockerfile, stage: &Stage) -> Option<&'a Instruction> {
+    dockerfile.instructions.get(stage.from)
+}
+
+/// The words of an instruction's list or exec-form arguments (COPY, ADD, EXPOSE, VOLUME).
+pub(crate) fn list_words(instruction: &Instruction) -> &[Word] {
+    match &instruction.args {
+        Args::List(words) | Args::Exec(words) => words,
+        _ => &[],
+    }
+}
+
+/// The value of a word with quotes and escapes removed (exec-form words are decoded
+/// already); the text as written when a quote is left open.
+pub(crate) fn plain(dockerfile: &Dockerfile, instruction: &Instruction, word: &Word) -> String {
+    if instruction.is_exec_form() {
+        return word.text.clone();
+    }
+    unquote(&word.text, dockerfile.escape).unwrap_or_else(|| word.text.clone())
+}
+
+/// The last USER of a stage, or of the stages it builds on (a stage that starts FROM an
+/// earlier stage inherits its user). `None` when no USER is set anywhere on the way.
+pub(crate) fn effective_user<'a>(
+    dockerfile: &'a Dockerfile,
+    stage: &'a Stage,
+) -> Option<&'a Instruction> {
+    let mut current = Some(stage);
+    // Each step goes to an earlier stage, so this ends; the bound guards a malformed chain.
+    for _ in 0..=dockerfile.stages.len() {
+        let stage = current?;
+        if let Some(user) = stage_body(dockerfile, stage)
+            .iter()
+            .rev()
+            .find(|i| i.kind == Keyword::User)
+        {
+            return Some(user);
+        }
+        current = stage
+            .parent
+            .filter(|&parent| parent < stage.index)
+            .and_then(|parent| dockerfile.stages.get(parent));
+    }
+    None
+}

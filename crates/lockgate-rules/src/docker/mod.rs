@@ -1,0 +1,59 @@
+//! Dockerfile rules, one file per rule, joined into one registry sorted by ID. A rule
+//! reads a parsed [`Dockerfile`] (its stages and instructions, every piece with its span)
+//! and the [`Settings`](crate::Settings), and reports hits into a [`Sink`].
+
+use std::sync::LazyLock;
+
+use lockgate_model::RuleMeta;
+use lockgate_syntax::dockerfile::Dockerfile;
+
+use crate::{Context, Sink};
+
+mod add_instead_of_copy;
+mod base_image_mutable_tag;
+mod common;
+mod root_user;
+mod ssh_port_exposed;
+
+/// A built-in Dockerfile rule: its metadata and its check.
+#[derive(Clone, Copy)]
+pub struct DockerRule {
+    pub meta: &'static RuleMeta,
+    pub check: fn(&Context<'_>, &Dockerfile, &mut Sink),
+}
+
+impl std::fmt::Debug for DockerRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerRule")
+            .field("id", &self.meta.id)
+            .finish()
+    }
+}
+
+static ALL: LazyLock<Vec<DockerRule>> = LazyLock::new(|| {
+    let mut rules = vec![
+        DockerRule {
+            meta: &base_image_mutable_tag::META,
+            check: base_image_mutable_tag::check,
+        },
+        DockerRule {
+            meta: &root_user::META,
+            check: root_user::check,
+        },
+        DockerRule {
+            meta: &ssh_port_exposed::META,
+            check: ssh_port_exposed::check,
+        },
+        DockerRule {
+            meta: &add_instead_of_copy::META,
+            check: add_instead_of_copy::check,
+        },
+    ];
+    rules.sort_by_key(|r| r.meta.id);
+    rules
+});
+
+/// Every built-in Dockerfile rule, in ID order.
+pub fn docker_rules() -> &'static [DockerRule] {
+    &ALL
+}
