@@ -20,6 +20,16 @@ const MAPPING: &[(&str, &str)] = &[
     ("DS-0002", "DOCKER-002"),
     ("DS-0004", "DOCKER-003"),
     ("DS-0005", "DOCKER-004"),
+    ("DS-0006", "DOCKER-005"),
+    ("DS-0007", "DOCKER-008"),
+    ("DS-0008", "DOCKER-006"),
+    ("DS-0009", "DOCKER-007"),
+    ("DS-0010", "DOCKER-009"),
+    ("DS-0016", "DOCKER-008"),
+    ("DS-0017", "DOCKER-011"),
+    ("DS-0021", "DOCKER-010"),
+    ("DS-0022", "DOCKER-012"),
+    ("DS-0023", "DOCKER-008"),
 ];
 
 fn corpus() -> PathBuf {

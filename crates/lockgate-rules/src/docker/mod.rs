@@ -10,10 +10,19 @@ use lockgate_syntax::dockerfile::Dockerfile;
 use crate::{Context, Sink};
 
 mod add_instead_of_copy;
+mod apt_get_install_without_yes;
 mod base_image_mutable_tag;
 mod common;
+mod copy_from_own_stage;
+mod exposed_port_out_of_range;
+mod maintainer_deprecated;
+mod package_update_alone;
+mod repeated_instruction;
 mod root_user;
+mod run_commands;
 mod ssh_port_exposed;
+mod sudo_in_run;
+mod workdir_not_absolute;
 
 /// A built-in Dockerfile rule: its metadata and its check.
 #[derive(Clone, Copy)]
@@ -47,6 +56,38 @@ static ALL: LazyLock<Vec<DockerRule>> = LazyLock::new(|| {
         DockerRule {
             meta: &add_instead_of_copy::META,
             check: add_instead_of_copy::check,
+        },
+        DockerRule {
+            meta: &copy_from_own_stage::META,
+            check: copy_from_own_stage::check,
+        },
+        DockerRule {
+            meta: &exposed_port_out_of_range::META,
+            check: exposed_port_out_of_range::check,
+        },
+        DockerRule {
+            meta: &workdir_not_absolute::META,
+            check: workdir_not_absolute::check,
+        },
+        DockerRule {
+            meta: &repeated_instruction::META,
+            check: repeated_instruction::check,
+        },
+        DockerRule {
+            meta: &sudo_in_run::META,
+            check: sudo_in_run::check,
+        },
+        DockerRule {
+            meta: &apt_get_install_without_yes::META,
+            check: apt_get_install_without_yes::check,
+        },
+        DockerRule {
+            meta: &package_update_alone::META,
+            check: package_update_alone::check,
+        },
+        DockerRule {
+            meta: &maintainer_deprecated::META,
+            check: maintainer_deprecated::check,
         },
     ];
     rules.sort_by_key(|r| r.meta.id);
