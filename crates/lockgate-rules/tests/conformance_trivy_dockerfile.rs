@@ -25,11 +25,14 @@ const MAPPING: &[(&str, &str)] = &[
     ("DS-0008", "DOCKER-006"),
     ("DS-0009", "DOCKER-007"),
     ("DS-0010", "DOCKER-009"),
+    ("DS-0011", "DOCKER-015"),
+    ("DS-0013", "DOCKER-013"),
     ("DS-0016", "DOCKER-008"),
     ("DS-0017", "DOCKER-011"),
     ("DS-0021", "DOCKER-010"),
     ("DS-0022", "DOCKER-012"),
     ("DS-0023", "DOCKER-008"),
+    ("DS-0024", "DOCKER-014"),
 ];
 
 fn corpus() -> PathBuf {

@@ -10,15 +10,18 @@ use lockgate_syntax::dockerfile::Dockerfile;
 use crate::{Context, Sink};
 
 mod add_instead_of_copy;
+mod apt_get_dist_upgrade;
 mod apt_get_install_without_yes;
 mod base_image_mutable_tag;
 mod common;
 mod copy_from_own_stage;
+mod copy_multiple_sources_to_file;
 mod exposed_port_out_of_range;
 mod maintainer_deprecated;
 mod package_update_alone;
 mod repeated_instruction;
 mod root_user;
+mod run_cd;
 mod run_commands;
 mod ssh_port_exposed;
 mod sudo_in_run;
@@ -88,6 +91,18 @@ static ALL: LazyLock<Vec<DockerRule>> = LazyLock::new(|| {
         DockerRule {
             meta: &maintainer_deprecated::META,
             check: maintainer_deprecated::check,
+        },
+        DockerRule {
+            meta: &run_cd::META,
+            check: run_cd::check,
+        },
+        DockerRule {
+            meta: &apt_get_dist_upgrade::META,
+            check: apt_get_dist_upgrade::check,
+        },
+        DockerRule {
+            meta: &copy_multiple_sources_to_file::META,
+            check: copy_multiple_sources_to_file::check,
         },
     ];
     rules.sort_by_key(|r| r.meta.id);
