@@ -138,6 +138,52 @@ impl<'a> Analyzer<'a> {
         outcome
     }
 
+    /// Reads a whole file for parsing, or notes why not: unreadable (a `parse-error`
+    /// finding) or over `max-file-size` (a finding when `oversize_is_finding` says so,
+    /// else a warning).
+    fn read_whole(
+        &self,
+        path: &std::path::Path,
+        outcome: &mut Outcome,
+        oversize_is_finding: impl FnOnce() -> bool,
+    ) -> Option<Vec<u8>> {
+        let unreadable = |outcome: &mut Outcome, error: std::io::Error| {
+            self.problem(
+                outcome,
+                true,
+                Span::point(1, 1),
+                format!("cannot read file: {error}"),
+            );
+        };
+        let size = match std::fs::metadata(path) {
+            Ok(meta) => meta.len(),
+            Err(error) => {
+                unreadable(outcome, error);
+                return None;
+            }
+        };
+        if size > self.effective.max_file_size {
+            let as_finding = oversize_is_finding();
+            self.problem(
+                outcome,
+                as_finding,
+                Span::point(1, 1),
+                format!(
+                    "file is {size} bytes, over the {}-byte limit; raise `max-file-size` in lockgate.toml to scan it",
+                    self.effective.max_file_size
+                ),
+            );
+            return None;
+        }
+        match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(error) => {
+                unreadable(outcome, error);
+                None
+            }
+        }
+    }
+
     /// Analyses a Dockerfile: the Dockerfile rules on its parsed form (a syntax problem
     /// becomes a `parse-error` finding at its line, and the rest is still checked) and the
     /// secrets scanner on its text.
@@ -149,32 +195,8 @@ impl<'a> Analyzer<'a> {
             path: Arc::from(shown.as_str()),
             ..Outcome::default()
         };
-        let bytes = match std::fs::metadata(path) {
-            Ok(meta) if meta.len() > self.effective.max_file_size => {
-                self.problem(
-                    &mut outcome,
-                    true,
-                    Span::point(1, 1),
-                    format!(
-                        "file is {} bytes, over the {}-byte limit; raise `max-file-size` in lockgate.toml to scan it",
-                        meta.len(),
-                        self.effective.max_file_size
-                    ),
-                );
-                return outcome;
-            }
-            _ => match std::fs::read(path) {
-                Ok(bytes) => bytes,
-                Err(error) => {
-                    self.problem(
-                        &mut outcome,
-                        true,
-                        Span::point(1, 1),
-                        format!("cannot read file: {error}"),
-                    );
-                    return outcome;
-                }
-            },
+        let Some(bytes) = self.read_whole(path, &mut outcome, || true) else {
+            return outcome;
         };
         let text = String::from_utf8_lossy(&bytes);
         let dockerfile = lockgate_syntax::dockerfile::parse(&text);
@@ -259,40 +281,10 @@ impl<'a> Analyzer<'a> {
             path: Arc::from(shown.as_str()),
             ..Outcome::default()
         };
-        let unreadable = |outcome: &mut Outcome, error: std::io::Error| {
-            self.problem(
-                outcome,
-                true,
-                Span::point(1, 1),
-                format!("cannot read file: {error}"),
-            );
-        };
-        let size = match std::fs::metadata(path) {
-            Ok(meta) => meta.len(),
-            Err(error) => {
-                unreadable(&mut outcome, error);
-                return outcome;
-            }
-        };
-        if size > self.effective.max_file_size {
-            let looks = explicit || prefix_looks_like_manifest(path);
-            self.problem(
-                &mut outcome,
-                looks,
-                Span::point(1, 1),
-                format!(
-                    "file is {size} bytes, over the {}-byte limit; raise `max-file-size` in lockgate.toml to scan it",
-                    self.effective.max_file_size
-                ),
-            );
+        let Some(bytes) = self.read_whole(path, &mut outcome, || {
+            explicit || prefix_looks_like_manifest(path)
+        }) else {
             return outcome;
-        }
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                unreadable(&mut outcome, error);
-                return outcome;
-            }
         };
         if is_binary(&bytes) {
             outcome.skipped_binary = 1;

@@ -4,6 +4,7 @@
 use lockgate_model::{RuleMeta, Severity};
 use lockgate_syntax::dockerfile::Dockerfile;
 
+use super::apt_get_install_without_yes::apt_subcommand;
 use super::run_commands::{Command, as_run, run_commands};
 use crate::{Context, Sink};
 
@@ -48,28 +49,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl
 };
 
 /// The distribution upgrade subcommand of an `apt-get` / `apt` command, if it is one.
+/// Options are read as DOCKER-010 reads them (values of `-o`, `-t`, ... skipped).
 fn dist_upgrade(command: &Command) -> Option<String> {
     let command = command.without_sudo();
-    let program = command.program().to_string();
+    let program = command.program();
     if program != "apt-get" && program != "apt" {
         return None;
     }
-    let mut words = command.words.iter().skip(1);
-    while let Some(word) = words.next() {
-        if matches!(
-            word.as_str(),
-            "-o" | "-c" | "-t" | "--option" | "--config-file" | "--target-release"
-        ) {
-            words.next();
-            continue;
-        }
-        if word.starts_with('-') {
-            continue;
-        }
-        return matches!(word.as_str(), "dist-upgrade" | "full-upgrade")
-            .then(|| format!("{program} {word}"));
-    }
-    None
+    let (subcommand, _) = apt_subcommand(&command);
+    subcommand
+        .filter(|s| matches!(*s, "dist-upgrade" | "full-upgrade"))
+        .map(|s| format!("{program} {s}"))
 }
 
 pub(crate) fn check(_context: &Context<'_>, dockerfile: &Dockerfile, out: &mut Sink) {

@@ -56,3 +56,37 @@ pub(crate) fn effective_user<'a>(
     }
     None
 }
+
+/// The port range of one EXPOSE word (`80`, `80/tcp`, `8000-8010/udp`), or what is wrong
+/// with it: a protocol other than tcp, udp or sctp, something that is not a number, a
+/// port above 65535, a range that runs backwards.
+pub(crate) fn expose_ports(word: &str) -> Result<(u32, u32), String> {
+    let (ports, protocol) = match word.split_once('/') {
+        Some((ports, protocol)) => (ports, Some(protocol)),
+        None => (word, None),
+    };
+    if let Some(protocol) = protocol
+        && !["tcp", "udp", "sctp"]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(protocol))
+    {
+        return Err(format!("`{protocol}` is not a protocol (tcp, udp or sctp)"));
+    }
+    let (low, high) = ports.split_once('-').unwrap_or((ports, ports));
+    match (port_number(low), port_number(high)) {
+        (Ok(low), Ok(high)) if low > high => Err(format!("the range {low}-{high} runs backwards")),
+        (Ok(low), Ok(high)) => Ok((low, high)),
+        (Err(problem), _) | (_, Err(problem)) => Err(problem),
+    }
+}
+
+/// One port number, or why it is not one.
+fn port_number(text: &str) -> Result<u32, String> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{text}` is not a port number"));
+    }
+    match text.parse::<u32>() {
+        Ok(port) if port <= 65535 => Ok(port),
+        _ => Err(format!("port {text} is outside 0-65535")),
+    }
+}

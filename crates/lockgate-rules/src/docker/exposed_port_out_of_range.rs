@@ -4,7 +4,7 @@
 use lockgate_model::{RuleMeta, Severity};
 use lockgate_syntax::dockerfile::{Dockerfile, Keyword};
 
-use super::common::{list_words, plain};
+use super::common::{expose_ports, list_words, plain};
 use crate::{Context, Sink};
 
 pub(crate) static META: RuleMeta = RuleMeta {
@@ -48,34 +48,7 @@ EXPOSE 8080/tcp
 
 /// What is wrong with one EXPOSE word, or `None` when it is a valid port spec.
 fn port_problem(word: &str) -> Option<String> {
-    let (ports, protocol) = match word.split_once('/') {
-        Some((ports, protocol)) => (ports, Some(protocol)),
-        None => (word, None),
-    };
-    if let Some(protocol) = protocol
-        && !["tcp", "udp", "sctp"]
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(protocol))
-    {
-        return Some(format!("`{protocol}` is not a protocol (tcp, udp or sctp)"));
-    }
-    let (low, high) = ports.split_once('-').unwrap_or((ports, ports));
-    match (port_number(low), port_number(high)) {
-        (Ok(low), Ok(high)) if low > high => Some(format!("the range {low}-{high} runs backwards")),
-        (Ok(_), Ok(_)) => None,
-        (Err(problem), _) | (_, Err(problem)) => Some(problem),
-    }
-}
-
-/// One port number, or why it is not one.
-fn port_number(text: &str) -> Result<u32, String> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{text}` is not a port number"));
-    }
-    match text.parse::<u32>() {
-        Ok(port) if port <= 65535 => Ok(port),
-        _ => Err(format!("port {text} is outside 0-65535")),
-    }
+    expose_ports(word).err()
 }
 
 pub(crate) fn check(_context: &Context<'_>, dockerfile: &Dockerfile, out: &mut Sink) {

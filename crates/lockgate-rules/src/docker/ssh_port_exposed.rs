@@ -3,7 +3,7 @@
 use lockgate_model::{RuleMeta, Severity};
 use lockgate_syntax::dockerfile::{Dockerfile, Keyword};
 
-use super::common::{list_words, plain};
+use super::common::{expose_ports, list_words, plain};
 use crate::{Context, Sink};
 
 pub(crate) static META: RuleMeta = RuleMeta {
@@ -44,14 +44,9 @@ EXPOSE 8080
 "#,
 };
 
-/// The ports a word of EXPOSE names: `22`, `22/tcp`, or a range `20-25/udp`.
+/// Whether a word of EXPOSE (`22`, `22/tcp`, a range `20-25/udp`) names port 22.
 fn covers_ssh(word: &str) -> bool {
-    let port = word.split('/').next().unwrap_or(word);
-    let (low, high) = port.split_once('-').unwrap_or((port, port));
-    match (low.trim().parse::<u32>(), high.trim().parse::<u32>()) {
-        (Ok(low), Ok(high)) => low <= 22 && 22 <= high,
-        _ => false,
-    }
+    expose_ports(word).is_ok_and(|(low, high)| low <= 22 && 22 <= high)
 }
 
 pub(crate) fn check(_context: &Context<'_>, dockerfile: &Dockerfile, out: &mut Sink) {
