@@ -63,6 +63,9 @@ pub struct Image {
     /// The manifest's digest (none for docker-save archives of the old format, which
     /// hold no manifest).
     pub manifest_digest: Option<Digest>,
+    /// The digest to pin the image by (`name@digest`): the manifest's, or the index's for
+    /// a multi-platform image.
+    pub pin_digest: Option<Digest>,
     pub config_digest: Digest,
     pub config: ImageConfigFile,
     /// Tags the source gives the image.
@@ -119,6 +122,7 @@ pub fn open(
         reference,
         SourceKind::Registry,
         Some(resolved.manifest_digest),
+        Some(resolved.top_digest),
         resolved.manifest.config.digest.clone(),
         &config_bytes,
         Vec::new(),
@@ -204,6 +208,7 @@ fn open_local(
         reference,
         source,
         located.manifest_digest,
+        located.pin_digest,
         config_digest,
         &config_bytes,
         located.names,
@@ -220,6 +225,7 @@ fn assemble<'a>(
     reference: &str,
     source: SourceKind,
     manifest_digest: Option<Digest>,
+    pin_digest: Option<Digest>,
     config_digest: Digest,
     config_bytes: &[u8],
     names: Vec<String>,
@@ -290,6 +296,7 @@ fn assemble<'a>(
         reference: reference.to_string(),
         source,
         manifest_digest,
+        pin_digest,
         config_digest,
         config,
         names,

@@ -18,6 +18,7 @@ mod registry;
 mod spec;
 pub mod tar_stream;
 mod tree;
+mod verify;
 
 pub use cache::Cache;
 pub use digest::Digest;
@@ -27,6 +28,7 @@ pub use reference::Reference;
 pub use registry::RegistryOptions;
 pub use spec::{History, ImageConfigFile, RuntimeConfig};
 pub use tree::{FileTree, Node, NodeKind, TreeLimits};
+pub use verify::{PublicKey, Verification, VerifiedSignature, verify};
 
 /// Why an image could not be opened. Each message names the image (and the layer and
 /// entry, where one is at fault) and says what to do.

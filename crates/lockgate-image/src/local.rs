@@ -158,6 +158,8 @@ pub fn blob_name(digest: &Digest) -> String {
 /// How one image of a local source is found: its config and layers by name.
 pub struct LocalImage {
     pub manifest_digest: Option<Digest>,
+    /// The digest of what the layout's index points at (an index for multi-platform).
+    pub pin_digest: Option<Digest>,
     pub config_name: String,
     pub config_digest: Option<Digest>,
     /// (file name, descriptor digest, descriptor size)
@@ -241,6 +243,7 @@ fn locate_docker(files: &Files, selector: Option<&str>) -> Result<LocalImage, Im
         .collect();
     Ok(LocalImage {
         manifest_digest: None,
+        pin_digest: None,
         config_name: chosen.config.clone(),
         config_digest,
         layers,
@@ -309,6 +312,7 @@ fn locate_oci(
         .into_iter()
         .filter(|n| !n.is_empty())
         .collect();
+    let pin_digest = descriptor.digest.clone();
     let manifest = resolve_manifest(
         |digest| files.read_document(&blob_name(digest), Some(digest)),
         descriptor,
@@ -317,6 +321,7 @@ fn locate_oci(
     )?;
     Ok(LocalImage {
         manifest_digest: Some(manifest.0),
+        pin_digest: Some(pin_digest),
         config_name: blob_name(&manifest.1.config.digest),
         config_digest: Some(manifest.1.config.digest.clone()),
         layers: manifest

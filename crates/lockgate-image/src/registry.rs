@@ -49,6 +49,10 @@ impl Default for RegistryOptions {
 /// A manifest resolved to one platform.
 #[derive(Debug)]
 pub struct Resolved {
+    /// The digest of what the reference names (an index for multi-platform images):
+    /// what signatures sign.
+    pub top_digest: Digest,
+    /// The digest of the platform's image manifest.
     pub manifest_digest: Digest,
     pub manifest: Manifest,
 }
@@ -180,12 +184,14 @@ impl Registry {
             &reference.to_string(),
         )?;
         Ok(Resolved {
+            top_digest: digest,
             manifest_digest,
             manifest,
         })
     }
 
-    fn fetch_manifest(
+    /// The raw manifest a tag or digest names, and its media type.
+    pub fn fetch_manifest(
         &self,
         reference: &Reference,
         wanted: &str,
