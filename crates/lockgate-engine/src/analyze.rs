@@ -203,8 +203,17 @@ impl<'a> Analyzer<'a> {
         for problem in &dockerfile.problems {
             self.problem(&mut outcome, true, problem.span, problem.message.clone());
         }
+        // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile, else the
+        // context's `.dockerignore`; the context is taken to be the Dockerfile's directory.
+        let dockerignore = path.parent().map(|dir| {
+            let own = path
+                .file_name()
+                .map(|name| format!("{}.dockerignore", name.to_string_lossy()));
+            dir.join(".dockerignore").is_file() || own.is_some_and(|own| dir.join(own).is_file())
+        });
         let context = Context {
             settings: &self.effective.settings,
+            dockerignore,
         };
         let mut sink = Sink::new();
         for rule in &self.docker_rules {
@@ -399,7 +408,10 @@ impl<'a> Analyzer<'a> {
             );
         }
         let settings = &self.effective.settings;
-        let context = Context { settings };
+        let context = Context {
+            settings,
+            dockerignore: None,
+        };
         for (index, document) in stream.documents.into_iter().enumerate() {
             for object in objects_from_document(document, index) {
                 let object = match object {
@@ -514,7 +526,7 @@ impl<'a> Analyzer<'a> {
 }
 
 /// Whether a file is binary: it holds a NUL byte in its first 8 KiB (as git decides).
-fn is_binary(bytes: &[u8]) -> bool {
+pub(crate) fn is_binary(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(8192)].contains(&0)
 }
 

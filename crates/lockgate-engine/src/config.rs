@@ -353,6 +353,7 @@ impl Config {
             .iter()
             .map(|r| r.meta.id)
             .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta.id))
+            .chain(lockgate_rules::image_rules().iter().map(|r| r.meta.id))
             .map(str::to_string)
             .collect();
         let secret_rules: Vec<&'static str> = lockgate_secrets::builtin_catalog()
@@ -462,11 +463,28 @@ impl BuiltinProfile {
 /// digest pinning, probes, sandboxing and explicit namespaces, and fails on anything.
 fn builtin_profile(name: &str) -> Option<BuiltinProfile> {
     const RESTRICTED_AND_HARDENING: &[&str] = &[
-        "KUBE-012", "KUBE-013", "KUBE-014", "KUBE-015", "KUBE-016", "KUBE-017", "KUBE-018",
-        "KUBE-020", "KUBE-021", "KUBE-022", "KUBE-023", "KUBE-024", "KUBE-025", "KUBE-027",
-        "KUBE-029", "KUBE-030", "KUBE-031", "KUBE-032", "KUBE-033",
+        "KUBE-012",
+        "KUBE-013",
+        "KUBE-014",
+        "KUBE-015",
+        "KUBE-016",
+        "KUBE-017",
+        "KUBE-018",
+        "KUBE-020",
+        "KUBE-021",
+        "KUBE-022",
+        "KUBE-023",
+        "KUBE-024",
+        "KUBE-025",
+        "KUBE-027",
+        "KUBE-029",
+        "KUBE-030",
+        "KUBE-031",
+        "KUBE-032",
+        "KUBE-033",
+        "DOCKER-022",
     ];
-    const PROD_ONLY: &[&str] = &["KUBE-027", "KUBE-029", "KUBE-030", "KUBE-033"];
+    const PROD_ONLY: &[&str] = &["KUBE-027", "KUBE-029", "KUBE-030", "KUBE-033", "DOCKER-022"];
     match name {
         "dev" => Some(BuiltinProfile {
             fail_on: Severity::High,

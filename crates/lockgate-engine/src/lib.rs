@@ -12,6 +12,7 @@ mod config;
 mod date;
 mod gate;
 mod history;
+mod image;
 mod render;
 mod scan;
 mod secrets;
@@ -25,5 +26,6 @@ pub use config::{
 };
 pub use date::Date;
 pub use history::History;
+pub use image::{ImageInput, config_source, file_source};
 pub use scan::{Input, Progress, ProgressEvent, ScanError, ScanOptions, Scanners, scan};
 pub use sources::DEFAULT_MAX_FILE_BYTES;

@@ -49,6 +49,8 @@ pub enum Input {
     Path(PathBuf),
     /// Text read from standard input, shown as `stdin`.
     Stdin(String),
+    /// A container image (layout directory, archive or registry reference).
+    Image(Box<crate::image::ImageInput>),
 }
 
 /// Everything a scan needs besides the rules themselves.
@@ -78,6 +80,8 @@ pub enum ProgressEvent<'a> {
     Analyzed { done: usize, total: usize },
     /// Git history is being searched: commits and bytes of added lines read so far.
     History { commits: usize, bytes: u64 },
+    /// An image's layers are being read (pulled, decompressed, indexed).
+    ImageLayers { done: usize, total: usize },
 }
 
 /// A progress callback; called from worker threads.
@@ -152,6 +156,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         .unwrap_or_default();
     let mut walked = Walked::default();
     let mut stdin_texts = Vec::new();
+    let mut images = Vec::new();
     let mut history_outcomes = Vec::new();
     let mut commits = 0;
     if let Some(history) = &options.history {
@@ -160,7 +165,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             .iter()
             .find_map(|input| match input {
                 Input::Path(path) => Some(path.clone()),
-                Input::Stdin(_) => None,
+                Input::Stdin(_) | Input::Image(_) => None,
             })
             .unwrap_or_else(|| PathBuf::from("."));
         if let Some(scanner) = &scanner {
@@ -185,6 +190,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
                     &mut walked,
                 ),
                 Input::Stdin(text) => stdin_texts.push(text.clone()),
+                Input::Image(image) => images.push(image.as_ref()),
             }
         }
     }
@@ -288,6 +294,22 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             .collect::<Vec<_>>(),
     );
     outcomes.extend(history_outcomes);
+    if !images.is_empty() {
+        let image_rules: Vec<_> = lockgate_rules::image_rules()
+            .iter()
+            .filter(|r| effective.enabled.contains(r.meta.id))
+            .collect();
+        let today = options.today.to_string();
+        for image in images {
+            outcomes.extend(crate::image::analyze_image(
+                &analyzer,
+                &image_rules,
+                image,
+                &today,
+                options.progress.as_ref(),
+            )?);
+        }
+    }
 
     // Each source's findings are ordered and fingerprinted on the worker that produced
     // them (fingerprints only need to be unique within a file); here the sources are
@@ -672,7 +694,7 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
 fn repository_root(inputs: &[Input]) -> Option<PathBuf> {
     let first = inputs.iter().find_map(|input| match input {
         Input::Path(path) => Some(path),
-        Input::Stdin(_) => None,
+        Input::Stdin(_) | Input::Image(_) => None,
     })?;
     let absolute = normalize(&std::path::absolute(first).ok()?);
     absolute

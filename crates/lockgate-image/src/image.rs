@@ -68,6 +68,8 @@ pub struct Image {
     pub pin_digest: Option<Digest>,
     pub config_digest: Digest,
     pub config: ImageConfigFile,
+    /// The config file as stored (checked against `config_digest`).
+    pub config_bytes: Vec<u8>,
     /// Tags the source gives the image.
     pub names: Vec<String>,
     pub layers: Vec<LayerInfo>,
@@ -110,8 +112,7 @@ pub fn open(
     })?;
     let registry = Registry::new(&parsed, &options.registry)?;
     let resolved = registry.resolve(&parsed, &platform)?;
-    let config_bytes =
-        registry.fetch_document(&parsed, &resolved.manifest.config.digest, "config")?;
+    let config_bytes = registry.fetch_document(&parsed, &resolved.manifest.config, "config")?;
     let layers = resolved
         .manifest
         .layers
@@ -299,6 +300,7 @@ fn assemble<'a>(
         pin_digest,
         config_digest,
         config,
+        config_bytes: config_bytes.to_vec(),
         names,
         layers,
         tree,

@@ -155,6 +155,21 @@ pub fn blob_name(digest: &Digest) -> String {
     format!("blobs/sha256/{}", digest.hex())
 }
 
+/// Whether an image name in an archive (`docker.io/team/app:1`, as skopeo writes, or
+/// `team/app:1`, as docker does) is the one asked for (`team/app:1`, or just the tag `1`).
+fn same_name(tag: &str, wanted: &str) -> bool {
+    if tag == wanted || tag.rsplit_once(':').is_some_and(|(_, t)| t == wanted) {
+        return true;
+    }
+    match (
+        crate::reference::Reference::parse(tag),
+        crate::reference::Reference::parse(wanted),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// How one image of a local source is found: its config and layers by name.
 pub struct LocalImage {
     pub manifest_digest: Option<Digest>,
@@ -211,11 +226,7 @@ fn locate_docker(files: &Files, selector: Option<&str>) -> Result<LocalImage, Im
         }
         Some(wanted) => images
             .iter()
-            .find(|image| {
-                tags(image).iter().any(|tag| {
-                    tag == wanted || tag.rsplit_once(':').is_some_and(|(_, t)| t == wanted)
-                })
-            })
+            .find(|image| tags(image).iter().any(|tag| same_name(tag, wanted)))
             .ok_or_else(|| {
                 ImageError::Usage(format!(
                     "{} has no image tagged `{wanted}` (it has: {})",

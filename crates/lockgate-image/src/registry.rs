@@ -95,7 +95,7 @@ impl Registry {
                 .iter()
                 .any(|r| r == &reference.registry || r == host_of(&reference.registry));
         let credentials = credentials_for(&reference.registry, options)?;
-        let mut last_error = String::new();
+        let mut failures = Vec::new();
         let schemes: &[&str] = if plain_allowed {
             &["https", "http"]
         } else {
@@ -103,35 +103,41 @@ impl Registry {
         };
         for scheme in schemes {
             let base = format!("{scheme}://{host}");
-            match agent.get(&format!("{base}/v2/")).call() {
-                Ok(response) => {
-                    let challenge = match response.status().as_u16() {
-                        200..=299 => Challenge::None,
-                        401 => parse_challenge(
-                            response
-                                .headers()
-                                .get("www-authenticate")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or(""),
-                        ),
-                        status => {
-                            return Err(ImageError::Registry(format!(
-                                "{base}/v2/ answered HTTP {status}: not an OCI registry, or it is failing"
-                            )));
-                        }
-                    };
-                    return Ok(Registry {
-                        agent,
-                        base,
-                        registry: reference.registry.clone(),
-                        credentials,
-                        challenge,
-                        tokens: Mutex::new(HashMap::new()),
-                    });
+            let response = match agent.get(&format!("{base}/v2/")).call() {
+                Ok(response) => response,
+                Err(e) => {
+                    failures.push(format!("{base}: {e}"));
+                    continue;
                 }
-                Err(e) => last_error = format!("{base}: {e}"),
-            }
+            };
+            let challenge = match response.status().as_u16() {
+                200..=299 => Challenge::None,
+                401 => parse_challenge(
+                    response
+                        .headers()
+                        .get("www-authenticate")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
+                ),
+                // An HTTPS server answers plain HTTP with 400: the HTTPS failure above
+                // is the one that matters, so keep looking and report both.
+                status => {
+                    failures.push(format!(
+                        "{base}/v2/ answered HTTP {status} (not an OCI registry, or it is failing)"
+                    ));
+                    continue;
+                }
+            };
+            return Ok(Registry {
+                agent,
+                base,
+                registry: reference.registry.clone(),
+                credentials,
+                challenge,
+                tokens: Mutex::new(HashMap::new()),
+            });
         }
+        let last_error = failures.join("; ");
         let hint = if plain_allowed {
             ""
         } else {
@@ -220,18 +226,24 @@ impl Registry {
         Ok((bytes, media_type))
     }
 
-    /// A small blob (the config), whole and checked.
+    /// A small blob (the config), whole and checked against its descriptor.
     pub fn fetch_document(
         &self,
         reference: &Reference,
-        digest: &Digest,
+        descriptor: &Descriptor,
         what: &str,
     ) -> Result<Vec<u8>, ImageError> {
-        let mut reader = self.open_blob(reference, digest, MAX_DOCUMENT)?;
+        if descriptor.size > MAX_DOCUMENT {
+            return Err(ImageError::Refused(format!(
+                "{reference}: the {what} is {} bytes; image documents are at most {MAX_DOCUMENT}",
+                descriptor.size
+            )));
+        }
+        let mut reader = self.open_blob(reference, &descriptor.digest, descriptor.size)?;
         let mut bytes = Vec::new();
         reader
             .read_to_end(&mut bytes)
-            .map_err(|e| ImageError::Refused(format!("{reference}: {what}: {e}")))?;
+            .map_err(|e| ImageError::Refused(format!("{what}: {e}")))?;
         Ok(bytes)
     }
 

@@ -125,8 +125,7 @@ pub fn verify(
             failures.push(format!("{label}: the signature is not base64"));
             continue;
         };
-        let payload =
-            registry.fetch_document(&signatures_ref, &layer.digest, "signature payload")?;
+        let payload = registry.fetch_document(&signatures_ref, layer, "signature payload")?;
         if !key.verifies(&payload, &signature) {
             failures.push(format!(
                 "{label}: the signature does not verify with this key"

@@ -8,6 +8,11 @@ use crate::Settings;
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub settings: &'a Settings,
+    /// For a Dockerfile: whether a `.dockerignore` (or BuildKit's per-Dockerfile
+    /// `<name>.dockerignore`) sits beside it. `None` when unknown (the Dockerfile did not
+    /// come from a directory, or the object is not a Dockerfile): rules that need it
+    /// stay silent.
+    pub dockerignore: Option<bool>,
 }
 
 /// One rule firing at one place.

@@ -2,13 +2,15 @@
 //! name, severity, framework mappings), its documentation and its check; the registry
 //! lists them all, and a registry test fails when one lacks docs, fixtures or mappings.
 //!
-//! Rules do no I/O: they read a [`lockgate_kube::KubeObject`] (or its pod spec view), or
-//! a parsed Dockerfile, and the [`Settings`], and report hits into a [`Sink`]. The engine
-//! turns hits into findings.
+//! Rules do no I/O: they read a [`lockgate_kube::KubeObject`] (or its pod spec view), a
+//! parsed Dockerfile, or an [`ImageView`] of a container image, and the [`Settings`], and
+//! report hits into a [`Sink`] (an [`ImageSink`] for images). The engine turns hits into
+//! findings.
 
 mod context;
 mod docker;
 pub mod engine_rules;
+mod image;
 mod kube;
 mod registry;
 mod settings;
@@ -16,10 +18,14 @@ mod text;
 
 pub use context::{Context, Hit, Sink};
 pub use docker::{DockerRule, docker_rules};
+pub use image::{
+    ImageFile, ImageFileKind, ImageHit, ImageRule, ImageSink, ImageTarget, ImageView, OsRelease,
+    end_of_life, image_rules,
+};
 pub use registry::{Check, Rule, find_rule, rules};
 pub use settings::Settings;
 
 /// Rules whose findings point at a line holding a credential value (a literal env
-/// password, a ConfigMap credential, Secret data). Outputs that quote source lines mask
-/// these lines.
-pub static SECRET_VALUE_RULES: &[&str] = &["KUBE-040", "KUBE-041", "KUBE-042"];
+/// password, a ConfigMap credential, Secret data, a Dockerfile ENV or ARG named like a
+/// secret). Outputs that quote source lines mask these lines.
+pub static SECRET_VALUE_RULES: &[&str] = &["KUBE-040", "KUBE-041", "KUBE-042", "DOCKER-017"];

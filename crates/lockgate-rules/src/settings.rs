@@ -8,9 +8,18 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Registries (or registry paths such as `ghcr.io/acme`) images may come from.
-    /// Empty means "not configured": the trusted-registry rule stays silent.
+    /// Registries (or registry paths such as `ghcr.io/acme`) images may come from, for
+    /// workload images (KUBE-028) and Dockerfile base images (DOCKER-023). Images are
+    /// normalised as the runtime reads them: `debian` is `docker.io/library/debian`, and
+    /// `index.docker.io` is `docker.io`. Empty means "not configured": the rules stay
+    /// silent.
     pub trusted_registries: Vec<String>,
+    /// Images the final stage of a Dockerfile may be built on (DOCKER-024): full names
+    /// (`docker.io/library/debian`, or the short `debian`, which means the same), a name
+    /// with a tag or digest that must then match too (`debian:12-slim`), or a path
+    /// prefix ending in `/*` (`gcr.io/distroless/*`; without a registry, `bitnami/*` is
+    /// `docker.io/bitnami/*`). Empty means "not configured": the rule stays silent.
+    pub trusted_base_images: Vec<String>,
     /// Labels every object must carry (KUBE-031).
     pub required_labels: Vec<String>,
     /// Replica bounds for Deployments, StatefulSets, ReplicaSets, ReplicationControllers.
@@ -28,6 +37,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             trusted_registries: Vec::new(),
+            trusted_base_images: Vec::new(),
             required_labels: Vec::new(),
             min_replicas: None,
             max_replicas: None,

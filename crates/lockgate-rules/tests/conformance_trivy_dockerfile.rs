@@ -27,8 +27,11 @@ const MAPPING: &[(&str, &str)] = &[
     ("DS-0010", "DOCKER-009"),
     ("DS-0011", "DOCKER-015"),
     ("DS-0013", "DOCKER-013"),
+    ("DS-0015", "DOCKER-019"),
     ("DS-0016", "DOCKER-008"),
     ("DS-0017", "DOCKER-011"),
+    ("DS-0019", "DOCKER-019"),
+    ("DS-0020", "DOCKER-019"),
     ("DS-0021", "DOCKER-010"),
     ("DS-0022", "DOCKER-012"),
     ("DS-0023", "DOCKER-008"),
@@ -59,6 +62,7 @@ fn trivy_dockerfile_checks() {
     let settings = Settings::default();
     let context = Context {
         settings: &settings,
+        dockerignore: None,
     };
     let text = std::fs::read_to_string(corpus().join("cases.jsonl")).unwrap();
     let (mut cases, mut passed) = (0, 0);

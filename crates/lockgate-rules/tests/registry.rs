@@ -163,6 +163,7 @@ fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
     let settings = fixture_settings();
     let context = Context {
         settings: &settings,
+        dockerignore: None,
     };
     let mut problems = Vec::new();
     let mut verdicts = Verdicts::default();
@@ -212,9 +213,6 @@ fn fixtures_fire_on_bad_objects_and_stay_quiet_on_good_ones() {
 #[test]
 fn dockerfile_fixtures_fire_on_bad_files_and_stay_quiet_on_good_ones() {
     let settings = fixture_settings();
-    let context = Context {
-        settings: &settings,
-    };
     let ids: Vec<_> = docker_rules().iter().map(|r| r.meta.id).collect();
     let mut sorted = ids.clone();
     sorted.sort();
@@ -235,8 +233,14 @@ fn dockerfile_fixtures_fire_on_bad_files_and_stay_quiet_on_good_ones() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        for name in names {
-            let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        // Beside a fixture, `<name>.dockerignore` is its BuildKit ignore file; without
+        // one the fixture is checked as a Dockerfile with no `.dockerignore`.
+        for name in names.iter().filter(|n| n.ends_with(".Dockerfile")) {
+            let context = Context {
+                settings: &settings,
+                dockerignore: Some(names.contains(&format!("{name}.dockerignore"))),
+            };
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
             let dockerfile = lockgate_syntax::dockerfile::parse(&text);
             if let Some(problem) = dockerfile.problems.first() {
                 problems.push(format!(
@@ -247,7 +251,7 @@ fn dockerfile_fixtures_fire_on_bad_files_and_stay_quiet_on_good_ones() {
             }
             let mut sink = Sink::new();
             (rule.check)(&context, &dockerfile, &mut sink);
-            verdicts.record(rule.meta.id, &name, &sink);
+            verdicts.record(rule.meta.id, name, &sink);
         }
         verdicts.finish_rule(rule.meta.id);
     }

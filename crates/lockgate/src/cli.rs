@@ -36,6 +36,114 @@ pub enum Command {
     /// Install git hooks that run lockgate.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Check a container image: config, files, secrets, OS support (from an OCI layout, a
+    /// docker-save archive or a registry).
+    #[command(
+        after_help = "REF is one of:\n  ./image-oci[:TAG|@DIGEST]       an OCI image layout directory (skopeo copy oci:, buildah push oci:)\n  ./image.tar[:REPO:TAG]          a `docker save` / `podman save` archive, or an OCI archive\n  registry.example/team/app:1.2   a registry reference (tag or @sha256: digest)\nThe prefixes oci:, oci-archive:, docker-archive: and docker:// force one reading.\n\nExamples:\n  lockgate image ./build/app.tar\n  lockgate image --profile prod ghcr.io/acme/api@sha256:…\n  lockgate image --insecure-registry registry.lab:5000 registry.lab:5000/app:dev\n\nLayers are cached by digest under ~/.cache/lockgate/images (--cache-dir, LOCKGATE_CACHE_DIR)."
+    )]
+    Image(ImageArgs),
+    /// Verify an image's cosign signature with a public key (key-based cosign signing);
+    /// exits 0 only when a valid signature for this exact image is found.
+    Verify(VerifyArgs),
+}
+
+/// How to reach registries and where to keep layers.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// The platform of a multi-platform image, as os/arch[/variant] (default: this machine's).
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+
+    /// A registry (host[:port]) that may be reached over plain HTTP; loopback always may.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registries: Vec<String>,
+
+    /// A PEM file of CA certificates to trust for registries (only these CAs are then trusted).
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_files: Vec<PathBuf>,
+
+    /// Docker config file holding registry credentials (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json).
+    #[arg(long = "registry-auth-file", value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+
+    /// Timeout of each registry request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The image: an OCI layout directory, an image archive, or a registry reference.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+
+    /// Where layers are cached (default: $LOCKGATE_CACHE_DIR, else ~/.cache/lockgate).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Refuse images whose layers expand to more than this many bytes together.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 << 30)]
+    pub max_image_size: u64,
+
+    /// Refuse images with more than this many files (bounds memory).
+    #[arg(long, value_name = "COUNT", default_value_t = 2_000_000)]
+    pub max_image_files: usize,
+
+    /// Do not search the image's files and config for secrets.
+    #[arg(long)]
+    pub no_secrets: bool,
+
+    /// Stage profile: dev, test or prod (default: the config's `profile`, else test).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Configuration file (default: lockgate.toml found upward from the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The image, as a registry reference (tag or @sha256: digest).
+    #[arg(value_name = "REF")]
+    pub reference: String,
+
+    /// The cosign public key (PEM, as `cosign generate-key-pair` writes cosign.pub).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// Where and how a report is written, and what fails the gate.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format: table, json, sarif, junit, markdown. Repeat for several outputs.
+    #[arg(long = "format", short = 'f', value_name = "FORMAT")]
+    pub formats: Vec<String>,
+
+    /// Write the preceding --format to FILE instead of standard output.
+    #[arg(long = "output", short = 'o', value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+
+    /// Fail the gate on open findings at or above this severity (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Only findings not recorded in this baseline file count.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Force colours on or off in the table format (default: on for a terminal, off with NO_COLOR).
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,25 +201,8 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub selection: ScanSelection,
 
-    /// Output format: table, json, sarif, junit, markdown. Repeat for several outputs.
-    #[arg(long = "format", short = 'f', value_name = "FORMAT")]
-    pub formats: Vec<String>,
-
-    /// Write the preceding --format to FILE instead of standard output.
-    #[arg(long = "output", short = 'o', value_name = "FILE")]
-    pub outputs: Vec<PathBuf>,
-
-    /// Fail the gate on open findings at or above this severity (info, low, medium, high, critical).
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<Severity>,
-
-    /// Only findings not recorded in this baseline file count.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-
-    /// Force colours on or off in the table format (default: on for a terminal, off with NO_COLOR).
-    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]

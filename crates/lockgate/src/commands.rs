@@ -19,7 +19,8 @@ use lockgate_model::{Report, RuleMeta};
 use lockgate_report::{Format, WriteOptions};
 
 use crate::cli::{
-    BaselineCommand, Cli, Command, ExplainArgs, HookCommand, RulesArgs, ScanArgs, ScanSelection,
+    BaselineCommand, Cli, Command, ExplainArgs, HookCommand, OutputArgs, RulesArgs, ScanArgs,
+    ScanSelection,
 };
 
 /// Standard input is limited so a runaway pipe cannot exhaust memory.
@@ -51,12 +52,19 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Rules(args) => list_rules(&args),
         Command::Explain(args) => explain(&args),
         Command::Hook(HookCommand::Install(args)) => crate::hook::install(&args),
+        Command::Image(args) => {
+            let image_matches = matches
+                .subcommand_matches("image")
+                .context("internal error: image arguments missing")?;
+            crate::image::run_image(&args, image_matches)
+        }
+        Command::Verify(args) => crate::image::run_verify(&args),
     }
 }
 
 /// Pairs each `--output` with the `--format` written before it on the command line.
-fn output_plan(
-    args: &ScanArgs,
+pub(crate) fn output_plan(
+    args: &OutputArgs,
     matches: &ArgMatches,
 ) -> anyhow::Result<Vec<(Format, Option<PathBuf>)>> {
     let formats: Vec<Format> = args
@@ -102,24 +110,33 @@ fn output_plan(
 }
 
 fn run_scan(args: &ScanArgs, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
-    let plan = output_plan(args, matches)?;
-    let baseline = match &args.baseline {
+    let plan = output_plan(&args.output, matches)?;
+    let baseline = match &args.output.baseline {
         Some(path) => Some(Baseline::load(path)?),
         None => None,
     };
-    let report = scan_selection(&args.selection, args.fail_on, baseline)?;
-    let color = match args.color.as_str() {
+    let report = scan_selection(&args.selection, args.output.fail_on, baseline)?;
+    write_report(&report, &plan, &args.output.color)
+}
+
+/// Writes the report in every planned format and returns the gate's exit code.
+pub(crate) fn write_report(
+    report: &Report,
+    plan: &[(Format, Option<PathBuf>)],
+    color: &str,
+) -> anyhow::Result<ExitCode> {
+    let color = match color {
         "always" => true,
         "never" => false,
         _ => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    for (format, path) in &plan {
+    for (format, path) in plan {
         match path {
             Some(path) => {
                 let file = File::create(path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
                 let mut out = BufWriter::new(file);
-                lockgate_report::write(&report, *format, WriteOptions { color: false }, &mut out)
+                lockgate_report::write(report, *format, WriteOptions { color: false }, &mut out)
                     .and_then(|()| out.flush())
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
@@ -127,7 +144,7 @@ fn run_scan(args: &ScanArgs, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
                 // Buffered: a large report is many small writes.
                 let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
                 let written =
-                    lockgate_report::write(&report, *format, WriteOptions { color }, &mut out)
+                    lockgate_report::write(report, *format, WriteOptions { color }, &mut out)
                         .and_then(|()| out.flush());
                 // A closed pipe (`lockgate scan | head`) is not an error worth reporting.
                 if let Err(error) = written
@@ -275,7 +292,7 @@ fn scan_selection(
 
 /// A progress line on standard error, only when it is a terminal (never in CI logs or
 /// pipes), redrawn at most ten times a second.
-fn terminal_progress() -> Option<Progress> {
+pub(crate) fn terminal_progress() -> Option<Progress> {
     if !io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return None;
     }
@@ -302,6 +319,9 @@ fn terminal_progress() -> Option<Progress> {
                     bytes as f64 / 1e6
                 )
             }
+            ProgressEvent::ImageLayers { done, total } => {
+                format!("reading image layers: {done} of {total}")
+            }
         };
         eprint!("\r\x1b[2Klockgate: {line}");
     }))
@@ -313,6 +333,7 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|r| r.meta)
         .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta))
+        .chain(lockgate_rules::image_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
         .chain(secrets.rules.iter().map(|r| r.meta))
         .filter(|meta| match &args.framework {

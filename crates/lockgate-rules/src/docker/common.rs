@@ -90,3 +90,67 @@ fn port_number(text: &str) -> Result<u32, String> {
         _ => Err(format!("port {text} is outside 0-65535")),
     }
 }
+
+/// The stages whose layers end up in the built image: the final stage and the stages of
+/// this file it is built `FROM`, final stage first.
+pub(crate) fn final_image_stages(dockerfile: &Dockerfile) -> Vec<&Stage> {
+    let mut out = Vec::new();
+    let mut current = dockerfile.stages.last();
+    // Each step goes to an earlier stage, so this ends; the bound guards a malformed chain.
+    for _ in 0..=dockerfile.stages.len() {
+        let Some(stage) = current else {
+            break;
+        };
+        out.push(stage);
+        current = stage
+            .parent
+            .filter(|&parent| parent < stage.index)
+            .and_then(|parent| dockerfile.stages.get(parent));
+    }
+    out
+}
+
+/// The `target=` (or `dst=`, `destination=`) of each `--mount=type=cache` or
+/// `--mount=type=tmpfs` flag of an instruction: directories whose content stays out of
+/// the layer.
+pub(crate) fn uncommitted_mounts(instruction: &Instruction) -> Vec<String> {
+    let mut out = Vec::new();
+    for flag in instruction.flags.iter().filter(|f| f.name.text == "mount") {
+        let Some(value) = &flag.value else {
+            continue;
+        };
+        let mut kind = "";
+        let mut target = None;
+        for field in value.text.split(',') {
+            let (key, val) = field.split_once('=').unwrap_or((field, ""));
+            match key.trim() {
+                "type" => kind = val.trim(),
+                "target" | "dst" | "destination" => target = Some(val.trim().to_string()),
+                _ => {}
+            }
+        }
+        if matches!(kind, "cache" | "tmpfs")
+            && let Some(target) = target
+        {
+            out.push(target);
+        }
+    }
+    out
+}
+
+/// The stage of this file the final image starts from: the final stage, or the first
+/// stage of the chain it builds on (`FROM build` → `build`'s own `FROM`), whose base is
+/// an image outside the file.
+pub(crate) fn final_root_stage(dockerfile: &Dockerfile) -> Option<&Stage> {
+    final_image_stages(dockerfile).last().copied()
+}
+
+/// The base image of a stage when it is an image from a registry: not an earlier stage,
+/// not `scratch`, no unresolved `$VARIABLE`.
+pub(crate) fn registry_image(stage: &Stage) -> Option<(&str, lockgate_kube::ImageRef)> {
+    let image = stage.image_resolved.trim();
+    if stage.parent.is_some() || image.eq_ignore_ascii_case("scratch") || image.contains('$') {
+        return None;
+    }
+    lockgate_kube::ImageRef::parse(image).map(|reference| (image, reference))
+}

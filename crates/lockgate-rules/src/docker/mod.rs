@@ -13,19 +13,30 @@ mod add_instead_of_copy;
 mod apt_get_dist_upgrade;
 mod apt_get_install_without_yes;
 mod base_image_mutable_tag;
+mod base_image_not_pinned_by_digest;
+mod base_image_untrusted_registry;
 mod common;
+mod copy_context_without_dockerignore;
 mod copy_from_own_stage;
 mod copy_multiple_sources_to_file;
 mod exposed_port_out_of_range;
+mod final_base_image_not_approved;
+mod final_image_not_minimal;
 mod maintainer_deprecated;
+mod missing_healthcheck;
+mod package_cache_not_cleaned;
 mod package_update_alone;
+mod package_version_not_pinned;
+mod remote_script_piped_to_shell;
 mod repeated_instruction;
 mod root_user;
 mod run_cd;
 mod run_commands;
+mod secret_in_env_or_arg;
 mod ssh_port_exposed;
 mod sudo_in_run;
 mod workdir_not_absolute;
+mod world_writable_permissions;
 
 /// A built-in Dockerfile rule: its metadata and its check.
 #[derive(Clone, Copy)]
@@ -103,6 +114,50 @@ static ALL: LazyLock<Vec<DockerRule>> = LazyLock::new(|| {
         DockerRule {
             meta: &copy_multiple_sources_to_file::META,
             check: copy_multiple_sources_to_file::check,
+        },
+        DockerRule {
+            meta: &remote_script_piped_to_shell::META,
+            check: remote_script_piped_to_shell::check,
+        },
+        DockerRule {
+            meta: &secret_in_env_or_arg::META,
+            check: secret_in_env_or_arg::check,
+        },
+        DockerRule {
+            meta: &world_writable_permissions::META,
+            check: world_writable_permissions::check,
+        },
+        DockerRule {
+            meta: &package_cache_not_cleaned::META,
+            check: package_cache_not_cleaned::check,
+        },
+        DockerRule {
+            meta: &package_version_not_pinned::META,
+            check: package_version_not_pinned::check,
+        },
+        DockerRule {
+            meta: &missing_healthcheck::META,
+            check: missing_healthcheck::check,
+        },
+        DockerRule {
+            meta: &base_image_not_pinned_by_digest::META,
+            check: base_image_not_pinned_by_digest::check,
+        },
+        DockerRule {
+            meta: &base_image_untrusted_registry::META,
+            check: base_image_untrusted_registry::check,
+        },
+        DockerRule {
+            meta: &final_base_image_not_approved::META,
+            check: final_base_image_not_approved::check,
+        },
+        DockerRule {
+            meta: &copy_context_without_dockerignore::META,
+            check: copy_context_without_dockerignore::check,
+        },
+        DockerRule {
+            meta: &final_image_not_minimal::META,
+            check: final_image_not_minimal::check,
         },
     ];
     rules.sort_by_key(|r| r.meta.id);

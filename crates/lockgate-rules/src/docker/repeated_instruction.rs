@@ -90,6 +90,7 @@ mod tests {
         let settings = Settings::default();
         let context = Context {
             settings: &settings,
+            dockerignore: None,
         };
         let mut sink = Sink::new();
         super::check(&context, &parse(text), &mut sink);

@@ -107,6 +107,61 @@ fn is_shell(program: &str) -> bool {
     matches!(program, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh")
 }
 
+/// The scripts of the command substitutions (`$(...)`, `` `...` ``) and process
+/// substitutions (`<(...)`, `>(...)`) in a word, outermost first, nested ones after.
+pub(crate) fn substitutions(word: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = vec![word.to_string()];
+    // Each round takes one level of nesting off; the bound guards pathological input.
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        for text in pending {
+            let chars: Vec<char> = text.chars().collect();
+            let mut i = 0;
+            while let Some(&c) = chars.get(i) {
+                if matches!(c, '$' | '<' | '>') && chars.get(i + 1) == Some(&'(') {
+                    let mut depth = 0usize;
+                    let mut inner = String::new();
+                    i += 1;
+                    while let Some(&c) = chars.get(i) {
+                        if c == '(' {
+                            depth += 1;
+                            if depth == 1 {
+                                i += 1;
+                                continue;
+                            }
+                        } else if c == ')' {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        inner.push(c);
+                        i += 1;
+                    }
+                    next.push(inner);
+                } else if c == '`' {
+                    let inner: String = chars
+                        .get(i + 1..)
+                        .unwrap_or_default()
+                        .iter()
+                        .take_while(|&&c| c != '`')
+                        .collect();
+                    i += inner.chars().count() + 1;
+                    next.push(inner);
+                }
+                i += 1;
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        out.extend(next.iter().cloned());
+        pending = next;
+    }
+    out
+}
+
 /// Splits shell text into simple commands (scripts of `sh -c` included).
 pub(crate) fn split_commands(script: &str) -> Vec<Command> {
     let mut out = Vec::new();
@@ -313,14 +368,19 @@ fn tokenize(script: &str) -> Vec<(Vec<String>, bool)> {
                     i += 1;
                 }
             }
-            '$' if chars.get(i + 1) == Some(&'(') || chars.get(i + 1) == Some(&'{') => {
+            '$' | '<' | '>'
+                if chars.get(i + 1) == Some(&'(')
+                    || (c == '$' && chars.get(i + 1) == Some(&'{')) =>
+            {
+                // `$(...)`, `${...}` and process substitution `<(...)`, `>(...)` stay
+                // inside their word.
                 t.in_word = true;
                 let (open, close) = if chars.get(i + 1) == Some(&'(') {
                     ('(', ')')
                 } else {
                     ('{', '}')
                 };
-                t.word.push('$');
+                t.word.push(c);
                 let mut depth = 0usize;
                 i += 1;
                 while let Some(&c) = chars.get(i) {
@@ -440,6 +500,18 @@ mod tests {
         assert_eq!(
             words("bash -ec 'apt-get update && sudo ls'"),
             vec![vec!["apt-get", "update"], vec!["sudo", "ls"]]
+        );
+    }
+
+    #[test]
+    fn substitutions_are_words_and_can_be_opened() {
+        assert_eq!(
+            words("bash <(curl -fsSL https://x/y) --flag"),
+            vec![vec!["bash", "<(curl -fsSL https://x/y)", "--flag"]]
+        );
+        assert_eq!(
+            super::substitutions("a$(b $(c))`d`<(e)"),
+            vec!["b $(c)", "d", "e", "c"]
         );
     }
 

@@ -151,6 +151,7 @@ mod tests {
         super::check(
             &Context {
                 settings: &settings,
+                dockerignore: None,
             },
             &object,
             &mut sink,

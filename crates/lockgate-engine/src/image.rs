@@ -1,0 +1,305 @@
+//! A container image as a scan input. The image is opened by `lockgate-image` (from a
+//! layout, an archive or a registry); its config becomes a source of its own,
+//! `image://REF!config.json` (the config pretty-printed, so findings point at a line of
+//! it), and every file of the squashed tree is `image://REF!/path`. The image rules run on
+//! the config and the file list, and the secrets scanner searches the config (env values,
+//! history commands, labels) and every text file of the image.
+
+use std::sync::Arc;
+
+use lockgate_image::{Image, NodeKind, OpenOptions, Progress as ImageProgress};
+use lockgate_model::{Notice, NoticeLevel, Span};
+use lockgate_rules::{
+    Context, ImageFile, ImageFileKind, ImageRule, ImageSink, ImageTarget, ImageView, OsRelease,
+};
+use lockgate_syntax::{Limits, parse_stream};
+use rayon::prelude::*;
+
+use crate::analyze::{Analyzer, Outcome, is_binary};
+use crate::scan::{Progress, ProgressEvent, ScanError};
+use crate::secrets;
+
+/// An image to scan and how to open it.
+#[derive(Debug, Clone)]
+pub struct ImageInput {
+    /// What the user named: a layout directory, an archive, or a registry reference.
+    pub reference: String,
+    pub open: OpenOptions,
+}
+
+/// The source name of the image's config document.
+pub fn config_source(reference: &str) -> String {
+    format!("image://{reference}!config.json")
+}
+
+/// The source name of a file in the image.
+pub fn file_source(reference: &str, path: &str) -> String {
+    format!("image://{reference}!{path}")
+}
+
+/// Opens the image and analyses it: one outcome for the config, one per file with
+/// findings, and a summary notice.
+pub(crate) fn analyze_image(
+    analyzer: &Analyzer<'_>,
+    image_rules: &[&'static ImageRule],
+    input: &ImageInput,
+    today: &str,
+    progress: Option<&Progress>,
+) -> Result<Vec<Outcome>, ScanError> {
+    let mut layers_total = 0;
+    let image = lockgate_image::open(&input.reference, &input.open, &mut |event| {
+        let Some(progress) = progress else { return };
+        match event {
+            ImageProgress::Resolved { layers } => layers_total = layers,
+            ImageProgress::Layer { index, .. } => progress(ProgressEvent::ImageLayers {
+                done: index + 1,
+                total: layers_total,
+            }),
+        }
+    })
+    .map_err(|e| {
+        let message = e.to_string();
+        if message.contains(&input.reference) {
+            ScanError(message)
+        } else {
+            ScanError(format!("image {}: {message}", input.reference))
+        }
+    })?;
+
+    let config_path: Arc<str> = Arc::from(config_source(&input.reference));
+    let config_text = pretty_config(&image);
+    let parsed = parse_stream(&config_text, Limits::default());
+    let config_node = parsed.documents.into_iter().next().ok_or_else(|| {
+        ScanError(format!(
+            "image {}: the config could not be read back: {:?}",
+            input.reference, parsed.error
+        ))
+    })?;
+    let files = image_files(&image);
+    let os = os_release(&image);
+    let view = ImageView {
+        config: &config_node,
+        files: &files,
+        os: os.as_ref(),
+        today,
+    };
+    let context = Context {
+        settings: &analyzer.effective.settings,
+        dockerignore: None,
+    };
+    let mut sink = ImageSink::new();
+    for rule in image_rules {
+        (rule.check)(&context, &view, &mut sink);
+    }
+
+    let mut config_outcome = Outcome {
+        path: Arc::clone(&config_path),
+        text: Some(Arc::from(config_text.as_str())),
+        documents: 1,
+        ..Outcome::default()
+    };
+    let mut by_file: std::collections::BTreeMap<String, Vec<lockgate_model::Finding>> =
+        Default::default();
+    for hit in sink.into_hits() {
+        match hit.target {
+            ImageTarget::Config(span) => config_outcome.findings.push(analyzer.finding(
+                hit.rule,
+                &config_path,
+                span,
+                None,
+                hit.message,
+            )),
+            ImageTarget::File(path) => {
+                let source: Arc<str> = Arc::from(file_source(&input.reference, &path));
+                by_file.entry(path).or_default().push(analyzer.finding(
+                    hit.rule,
+                    &source,
+                    // The file as a whole: SARIF and code frames count from line 1.
+                    Span::point(1, 1),
+                    None,
+                    hit.message,
+                ));
+            }
+        }
+    }
+    if let Some(scanner) = analyzer.secrets {
+        config_outcome.bytes = config_text.len() as u64;
+        config_outcome.findings.extend(secrets::text_findings(
+            analyzer,
+            scanner,
+            &config_path,
+            config_text.as_bytes(),
+        ));
+    }
+
+    let mut outcomes = vec![config_outcome];
+    let searched: Vec<Outcome> = match analyzer.secrets {
+        Some(scanner) => image
+            .tree
+            .iter()
+            .filter(|(_, node)| node.is_file() && node.size > 0)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .filter_map(|(path, node)| {
+                let shown = format!("/{path}");
+                let source: Arc<str> = Arc::from(file_source(&input.reference, &shown));
+                let mut outcome = Outcome {
+                    path: Arc::clone(&source),
+                    ..Outcome::default()
+                };
+                if scanner.is_allowed_path(&shown) {
+                    return None;
+                }
+                if secrets::is_archive(std::path::Path::new(&shown)) {
+                    outcome.skipped_archives = 1;
+                    return Some(outcome);
+                }
+                if node.size > analyzer.effective.max_file_size {
+                    return None;
+                }
+                let bytes = match image.tree.read_node(node) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        outcome.notices.push(Notice {
+                            level: NoticeLevel::Warning,
+                            message: format!("cannot read the file from the image cache: {error}"),
+                            path: Some(source.to_string()),
+                        });
+                        return Some(outcome);
+                    }
+                };
+                if is_binary(&bytes) {
+                    outcome.skipped_binary = 1;
+                    return Some(outcome);
+                }
+                outcome.bytes = bytes.len() as u64;
+                outcome.findings = secrets::text_findings(analyzer, scanner, &source, &bytes);
+                if !outcome.findings.is_empty() {
+                    outcome.text = Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+                }
+                Some(outcome)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    for mut outcome in searched {
+        let path = outcome
+            .path
+            .split_once('!')
+            .map(|(_, p)| p.to_string())
+            .unwrap_or_default();
+        if let Some(findings) = by_file.remove(&path) {
+            outcome.findings.extend(findings);
+        }
+        outcomes.push(outcome);
+    }
+    for (path, findings) in by_file {
+        outcomes.push(Outcome {
+            path: Arc::from(file_source(&input.reference, &path)),
+            findings,
+            ..Outcome::default()
+        });
+    }
+    if let Some(first) = outcomes.first_mut() {
+        first.notices.push(Notice {
+            level: NoticeLevel::Info,
+            message: summary(&image, os.as_ref()),
+            path: None,
+        });
+    }
+    Ok(outcomes)
+}
+
+/// The config as lockgate shows it: the image's own config JSON, pretty-printed (keys
+/// sorted), so every key has a line to point at and every field, known or not, is searched
+/// for secrets.
+fn pretty_config(image: &Image) -> String {
+    let mut text = serde_json::from_slice::<serde_json::Value>(&image.config_bytes)
+        .and_then(|value| serde_json::to_string_pretty(&value))
+        .unwrap_or_else(|_| String::from_utf8_lossy(&image.config_bytes).into_owned());
+    text.push('\n');
+    text
+}
+
+fn image_files(image: &Image) -> Vec<ImageFile> {
+    image
+        .tree
+        .iter()
+        .map(|(path, node)| ImageFile {
+            path: format!("/{path}"),
+            kind: match &node.kind {
+                NodeKind::File => ImageFileKind::File,
+                NodeKind::Directory => ImageFileKind::Directory,
+                NodeKind::Symlink(target) => ImageFileKind::Symlink(target.clone()),
+                NodeKind::Special => ImageFileKind::Special,
+            },
+            mode: node.mode,
+            size: node.size,
+        })
+        .collect()
+}
+
+/// `/etc/os-release`, else `/usr/lib/os-release` (its usual target).
+fn os_release(image: &Image) -> Option<OsRelease> {
+    for path in ["etc/os-release", "usr/lib/os-release"] {
+        let Ok(Some(bytes)) = image.tree.read(path, 64 * 1024) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let mut release = OsRelease {
+            path: format!(
+                "/{}",
+                image.tree.resolve(path).unwrap_or_else(|| path.into())
+            ),
+            ..OsRelease::default()
+        };
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let value = value
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_string();
+            match key.trim() {
+                "ID" => release.id = value,
+                "VERSION_ID" => release.version_id = value,
+                "PRETTY_NAME" => release.pretty_name = value,
+                _ => {}
+            }
+        }
+        if !release.id.is_empty() {
+            return Some(release);
+        }
+    }
+    None
+}
+
+fn summary(image: &Image, os: Option<&OsRelease>) -> String {
+    let digest = image
+        .pin_digest
+        .as_ref()
+        .or(image.manifest_digest.as_ref())
+        .map_or_else(
+            || format!("config {}", image.config_digest.short()),
+            |d| d.to_string(),
+        );
+    let os = os.map_or_else(
+        || "no os-release".to_string(),
+        |os| {
+            if os.pretty_name.is_empty() {
+                format!("{} {}", os.id, os.version_id)
+            } else {
+                os.pretty_name.clone()
+            }
+        },
+    );
+    let cached = image.layers.iter().filter(|l| l.cached).count();
+    format!(
+        "image {} from {} ({digest}): {} layer(s) ({cached} from cache), {} files, {os}",
+        image.reference,
+        image.source.label(),
+        image.layers.len(),
+        image.tree.len(),
+    )
+}
