@@ -13,6 +13,7 @@ mod date;
 mod gate;
 mod history;
 mod image;
+mod packages;
 mod render;
 mod scan;
 mod secrets;
@@ -27,5 +28,6 @@ pub use config::{
 pub use date::Date;
 pub use history::History;
 pub use image::{ImageInput, config_source, file_source};
+pub use packages::{PackageSource, catalog_packages, catalog_tree};
 pub use scan::{Input, Progress, ProgressEvent, ScanError, ScanOptions, Scanners, scan};
 pub use sources::DEFAULT_MAX_FILE_BYTES;

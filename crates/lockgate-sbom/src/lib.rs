@@ -35,6 +35,7 @@
 //! not an installed version, and reporting its bound would make matching guess.
 
 mod catalog;
+pub mod document;
 mod error;
 mod formats;
 mod json;

@@ -45,6 +45,39 @@ pub enum Command {
     /// Verify an image's cosign signature with a public key (key-based cosign signing);
     /// exits 0 only when a valid signature for this exact image is found.
     Verify(VerifyArgs),
+    /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) of a directory's
+    /// lockfiles and package databases, or of an image.
+    #[command(
+        after_help = "Examples:\n  lockgate sbom . -o sbom.cdx.json\n  lockgate sbom --format spdx services/api\n  lockgate sbom --image ./build/app.tar -o app.cdx.json\n\nRead: Cargo.lock, package-lock.json (v1-v3), yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, uv.lock, go.mod, Gemfile.lock, composer.lock, gradle.lockfile, packages.lock.json, pom.xml, var/lib/dpkg/status, lib/apk/db/installed."
+    )]
+    Sbom(SbomArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// The directory or file to catalog (default: the current directory), or with --image
+    /// an image reference.
+    #[arg(value_name = "PATH|REF")]
+    pub target: Option<String>,
+
+    /// Read TARGET as a container image (OCI layout, image archive or registry reference).
+    #[arg(long)]
+    pub image: bool,
+
+    /// Document format: cyclonedx (1.6) or spdx (2.3).
+    #[arg(long, short = 'f', default_value = "cyclonedx", value_parser = ["cyclonedx", "spdx"])]
+    pub format: String,
+
+    /// Write the document to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+
+    /// Where image layers are cached (default: $LOCKGATE_CACHE_DIR, else ~/.cache/lockgate).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// How to reach registries and where to keep layers.

@@ -59,6 +59,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             crate::image::run_image(&args, image_matches)
         }
         Command::Verify(args) => crate::image::run_verify(&args),
+        Command::Sbom(args) => crate::image::run_sbom(&args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `lockgate image` (scan a container image through the engine, with the same
-//! configuration, waivers, baselines, outputs and gate as `lockgate scan`) and
-//! `lockgate verify` (cosign key-based signature verification, failing closed).
+//! configuration, waivers, baselines, outputs and gate as `lockgate scan`),
+//! `lockgate verify` (cosign key-based signature verification, failing closed) and
+//! `lockgate sbom` (the packages of a directory or an image as CycloneDX or SPDX).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use lockgate_engine::{
 };
 use lockgate_image::{Cache, OpenOptions, PublicKey, RegistryOptions, SizeLimits, TreeLimits};
 
-use crate::cli::{ImageArgs, RegistryArgs, VerifyArgs};
+use crate::cli::{ImageArgs, RegistryArgs, SbomArgs, VerifyArgs};
 use crate::commands::{output_plan, terminal_progress, write_report};
 
 fn registry_options(args: &RegistryArgs) -> RegistryOptions {
@@ -22,6 +23,81 @@ fn registry_options(args: &RegistryArgs) -> RegistryOptions {
         auth_file: args.auth_file.clone(),
         timeout: Duration::from_secs(args.timeout.max(1)),
     }
+}
+
+fn open_options(
+    registry: &RegistryArgs,
+    cache_dir: Option<&std::path::Path>,
+) -> anyhow::Result<OpenOptions> {
+    if let Some(platform) = &registry.platform
+        && platform.split('/').count() < 2
+    {
+        bail!("--platform takes os/arch[/variant], for example linux/amd64");
+    }
+    let cache_root = cache_dir.map_or_else(Cache::default_root, std::path::Path::to_path_buf);
+    Ok(OpenOptions {
+        platform: registry.platform.clone(),
+        cache: Cache::new(&cache_root)?,
+        size_limits: SizeLimits::default(),
+        tree_limits: TreeLimits::default(),
+        registry: registry_options(registry),
+    })
+}
+
+pub fn run_sbom(args: &SbomArgs) -> anyhow::Result<ExitCode> {
+    use lockgate_engine::{PackageSource, catalog_packages};
+    use lockgate_sbom::document::{SbomFormat, Subject, SubjectKind, document};
+    let target = args.target.clone().unwrap_or_else(|| ".".to_string());
+    let source = if args.image {
+        PackageSource::Image(Box::new(ImageInput {
+            reference: target.clone(),
+            open: open_options(&args.registry, args.cache_dir.as_deref())?,
+        }))
+    } else {
+        PackageSource::Path(target.clone().into())
+    };
+    let (set, described) = catalog_packages(&source)?;
+    for problem in &set.problems {
+        eprintln!("warning: {problem}");
+    }
+    let format: SbomFormat = args.format.parse().map_err(anyhow::Error::msg)?;
+    let subject = Subject {
+        name: &target,
+        kind: if args.image {
+            SubjectKind::Container
+        } else {
+            SubjectKind::Application
+        },
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut text = serde_json::to_string_pretty(&document(&set, &subject, format))?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+                && error.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(error).context("cannot write to standard output");
+            }
+        }
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) || args.output.is_some() {
+        eprintln!(
+            "lockgate: {} package(s) from {}{}",
+            set.packages.len(),
+            described.as_deref().unwrap_or(&target),
+            if set.problems.is_empty() {
+                String::new()
+            } else {
+                format!(", {} file(s) with problems (see above)", set.problems.len())
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run_image(args: &ImageArgs, matches: &ArgMatches) -> anyhow::Result<ExitCode> {
