@@ -1,0 +1,32 @@
+//! Vulnerability matching for lockgate. For now: each ecosystem's own version ordering
+//! ([`Ecosystem`], [`Version`], [`compare`]), the base of exact OSV range matching.
+//!
+//! Every ordering follows the ecosystem's reference implementation (dpkg, apk-tools,
+//! rpmvercmp, node-semver, PEP 440 `packaging`, Maven's `ComparableVersion`, RubyGems,
+//! NuGet, Composer/PHP `version_compare`, R's `package_version`), as pinned by the
+//! upstream fixtures in `../shared/corpora/sbom-osv-scanner/version-comparison/`.
+//! Version strings are untrusted: parsing never fails and never panics, numbers of any
+//! length compare without overflow, and nothing recurses on input. Every order but
+//! Maven's is total (checked on random input); Maven's is not transitive in Maven
+//! itself, so sort versions from input with [`sort_versions`] (see [`Version`]).
+//!
+//! ```
+//! use std::cmp::Ordering;
+//! use lockgate_vuln::{Ecosystem, Version, compare};
+//!
+//! let debian = Ecosystem::from_osv("Debian:12").unwrap();
+//! assert_eq!(compare(debian, "1.2~rc1-1", "1.2-1"), Ordering::Less);
+//!
+//! // Parse once, compare many times (range bounds of an advisory).
+//! let installed = Version::parse(Ecosystem::PyPI, "2.31.0");
+//! let fixed = Version::parse(Ecosystem::PyPI, "2.31.0.post1");
+//! assert!(installed < fixed);
+//! ```
+//!
+//! This crate does no I/O.
+
+mod ecosystem;
+mod version;
+
+pub use ecosystem::{Ecosystem, VersionScheme};
+pub use version::{Version, compare, sort_versions};
