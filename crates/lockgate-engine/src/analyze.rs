@@ -28,6 +28,9 @@ pub(crate) struct Outcome {
     pub bytes: u64,
     pub skipped_binary: usize,
     pub skipped_archives: usize,
+    /// Files this outcome stands for besides its own source (an image's files without
+    /// findings are counted in one outcome rather than kept one by one).
+    pub other_files: usize,
 }
 
 /// Capacity a worker's read buffer keeps between files.

@@ -133,65 +133,32 @@ pub(crate) fn analyze_image(
     }
 
     let mut outcomes = vec![config_outcome];
-    let searched: Vec<Outcome> = match analyzer.secrets {
-        Some(scanner) => image
-            .tree
-            .iter()
-            .filter(|(_, node)| node.is_file() && node.size > 0)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .filter_map(|(path, node)| {
-                let shown = format!("/{path}");
-                let source: Arc<str> = Arc::from(file_source(&input.reference, &shown));
-                let mut outcome = Outcome {
-                    path: Arc::clone(&source),
-                    ..Outcome::default()
-                };
-                if scanner.is_allowed_path(&shown) {
-                    return None;
-                }
-                if secrets::is_archive(std::path::Path::new(&shown)) {
-                    outcome.skipped_archives = 1;
-                    return Some(outcome);
-                }
-                if node.size > analyzer.effective.max_file_size {
-                    return None;
-                }
-                let bytes = match image.tree.read_node(node) {
-                    Ok(bytes) => bytes,
-                    Err(error) => {
-                        outcome.notices.push(Notice {
-                            level: NoticeLevel::Warning,
-                            message: format!("cannot read the file from the image cache: {error}"),
-                            path: Some(source.to_string()),
-                        });
-                        return Some(outcome);
-                    }
-                };
-                if is_binary(&bytes) {
-                    outcome.skipped_binary = 1;
-                    return Some(outcome);
-                }
-                outcome.bytes = bytes.len() as u64;
-                outcome.findings = secrets::text_findings(analyzer, scanner, &source, &bytes);
-                if !outcome.findings.is_empty() {
-                    outcome.text = Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
-                }
-                Some(outcome)
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    for mut outcome in searched {
-        let path = outcome
-            .path
-            .split_once('!')
-            .map(|(_, p)| p.to_string())
-            .unwrap_or_default();
-        if let Some(findings) = by_file.remove(&path) {
-            outcome.findings.extend(findings);
+    if let Some(scanner) = analyzer.secrets {
+        let searched = search_files(analyzer, scanner, &image, &input.reference);
+        // Files with findings are outcomes of their own; the summary stands for the rest.
+        let others = searched
+            .files
+            .saturating_sub(searched.with_findings.len() + 1);
+        for mut outcome in searched.with_findings {
+            let path = outcome
+                .path
+                .split_once('!')
+                .map(|(_, p)| p.to_string())
+                .unwrap_or_default();
+            if let Some(findings) = by_file.remove(&path) {
+                outcome.findings.extend(findings);
+            }
+            outcomes.push(outcome);
         }
-        outcomes.push(outcome);
+        // The files without findings, as one outcome: their count and bytes only.
+        outcomes.push(Outcome {
+            path: Arc::from(file_source(&input.reference, "/")),
+            bytes: searched.bytes,
+            skipped_binary: searched.binary,
+            skipped_archives: searched.archives,
+            other_files: others,
+            ..Outcome::default()
+        });
     }
     for (path, findings) in by_file {
         outcomes.push(Outcome {
@@ -208,6 +175,103 @@ pub(crate) fn analyze_image(
         });
     }
     Ok(outcomes)
+}
+
+/// What the secrets search over an image's files found: outcomes only for files with
+/// findings or notices (an image holds tens of thousands of files), totals for the rest.
+#[derive(Default)]
+struct Searched {
+    with_findings: Vec<Outcome>,
+    files: usize,
+    bytes: u64,
+    binary: usize,
+    archives: usize,
+}
+
+impl Searched {
+    fn merge(mut self, other: Searched) -> Searched {
+        self.with_findings.extend(other.with_findings);
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.binary += other.binary;
+        self.archives += other.archives;
+        self
+    }
+}
+
+/// Searches every regular file of the image for secrets, in parallel. A file's first
+/// 8 KiB tell a binary (skipped) from text before the rest is read.
+fn search_files(
+    analyzer: &Analyzer<'_>,
+    scanner: &lockgate_secrets::Scanner,
+    image: &Image,
+    reference: &str,
+) -> Searched {
+    const BINARY_PROBE: u64 = 8192;
+    let files: Vec<(&str, &lockgate_image::Node)> = image
+        .tree
+        .iter()
+        .filter(|(_, node)| node.is_file() && node.size > 0)
+        .collect();
+    files
+        .into_par_iter()
+        .fold(Searched::default, |mut searched, (path, node)| {
+            let shown = format!("/{path}");
+            if scanner.is_allowed_path(&shown) || node.size > analyzer.effective.max_file_size {
+                return searched;
+            }
+            searched.files += 1;
+            if secrets::is_archive(std::path::Path::new(&shown)) {
+                searched.archives += 1;
+                return searched;
+            }
+            let source = || -> Arc<str> { Arc::from(file_source(reference, &shown)) };
+            let read = image
+                .tree
+                .read_node_prefix(node, BINARY_PROBE)
+                .and_then(|prefix| {
+                    if is_binary(&prefix) {
+                        Ok(None)
+                    } else if node.size <= BINARY_PROBE {
+                        Ok(Some(prefix))
+                    } else {
+                        image.tree.read_node(node).map(Some)
+                    }
+                });
+            let bytes = match read {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => {
+                    searched.binary += 1;
+                    return searched;
+                }
+                Err(error) => {
+                    let source = source();
+                    searched.with_findings.push(Outcome {
+                        notices: vec![Notice {
+                            level: NoticeLevel::Warning,
+                            message: format!("cannot read the file from the image cache: {error}"),
+                            path: Some(source.to_string()),
+                        }],
+                        path: source,
+                        ..Outcome::default()
+                    });
+                    return searched;
+                }
+            };
+            searched.bytes += bytes.len() as u64;
+            let source = source();
+            let findings = secrets::text_findings(analyzer, scanner, &source, &bytes);
+            if !findings.is_empty() {
+                searched.with_findings.push(Outcome {
+                    path: source,
+                    text: Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
+                    findings,
+                    ..Outcome::default()
+                });
+            }
+            searched
+        })
+        .reduce(Searched::default, Searched::merge)
 }
 
 /// The config as lockgate shows it: the image's own config JSON, pretty-printed (keys

@@ -338,7 +338,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     let mut scanned_paths = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         scanned_paths.push(outcome.path.to_string());
-        stats.files += 1;
+        stats.files += 1 + outcome.other_files;
         stats.documents += outcome.documents;
         stats.objects += outcome.objects;
         stats.bytes += outcome.bytes;

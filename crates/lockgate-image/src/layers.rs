@@ -62,10 +62,18 @@ pub fn add_layer<'a>(
     let mut changes = tree.begin_layer(layer.name.clone());
     if let Ok(file) = File::open(&cached) {
         let mut stream = TarStream::new(Seekable::new(BufReader::new(file))?);
-        index_entries(&mut stream, &mut changes, tree_limits)?;
-        *budget = budget.saturating_sub(stream.position());
-        tree.apply(changes, cached).map_err(invalid)?;
-        return Ok(true);
+        let indexed = index_entries(&mut stream, &mut changes, tree_limits);
+        // Every cached layer ends with the end-of-archive marker (added when the original
+        // had none); one without it was cut short (the cache is written without a sync,
+        // so a crash can leave that) and is read again from its blob.
+        if indexed.is_ok() && stream.saw_end_marker() {
+            *budget = budget.saturating_sub(stream.position());
+            tree.apply(changes, cached).map_err(invalid)?;
+            return Ok(true);
+        }
+        drop(stream);
+        let _ = std::fs::remove_file(&cached);
+        changes = tree.begin_layer(layer.name.clone());
     }
     let blob = open()?;
     let temporary = stream_into_cache(
@@ -143,8 +151,13 @@ fn stream_into_cache(
         // The rest (end marker, padding) belongs to the digest too.
         stream.drain().map_err(|e| context(e, &layer.name))?;
         let produced = stream.position();
-        let Sequential(Tee { inner, copy }) = stream.into_inner();
+        let complete = stream.saw_end_marker();
+        let Sequential(Tee { inner, mut copy }) = stream.into_inner();
         drop(inner);
+        if !complete {
+            // The cache's completeness check relies on the marker (see `add_layer`).
+            copy.write_all(&[0u8; 1024])?;
+        }
         copy.into_inner().map_err(io::IntoInnerError::into_error)?;
         produced
     };

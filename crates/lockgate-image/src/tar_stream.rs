@@ -110,6 +110,8 @@ pub struct TarStream<R> {
     pending: u64,
     pending_padding: u64,
     finished: bool,
+    /// Whether the end-of-archive marker (a zero block) was seen.
+    end_marker: bool,
 }
 
 impl<R: Forward> TarStream<R> {
@@ -120,6 +122,7 @@ impl<R: Forward> TarStream<R> {
             pending: 0,
             pending_padding: 0,
             finished: false,
+            end_marker: false,
         }
     }
 
@@ -143,6 +146,7 @@ impl<R: Forward> TarStream<R> {
             }
             if header.iter().all(|&b| b == 0) {
                 self.finished = true;
+                self.end_marker = true;
                 return Ok(None);
             }
             verify_checksum(&header, header_offset)?;
@@ -246,6 +250,12 @@ impl<R: Forward> TarStream<R> {
         let drained = self.inner.forward(u64::MAX)?;
         self.position += drained;
         Ok(drained)
+    }
+
+    /// Whether the stream ended with the end-of-archive marker rather than just
+    /// stopping (some layer writers leave it out).
+    pub fn saw_end_marker(&self) -> bool {
+        self.end_marker
     }
 
     /// Bytes consumed so far.

@@ -252,17 +252,24 @@ impl FileTree {
 
     /// Reads a regular file's whole content (the caller checked its size).
     pub fn read_node(&self, node: &Node) -> io::Result<Vec<u8>> {
+        self.read_node_prefix(node, node.size)
+    }
+
+    /// Reads at most the first `limit` bytes of a regular file (to tell a binary file
+    /// from text without reading all of it).
+    pub fn read_node_prefix(&self, node: &Node, limit: u64) -> io::Result<Vec<u8>> {
         let Some((layer, offset)) = node.content else {
             return Ok(Vec::new());
         };
+        let wanted = node.size.min(limit);
         let path = self.layer_files.get(layer).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, "the layer of a file is missing")
         })?;
         let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(offset))?;
-        let mut content = Vec::with_capacity(usize::try_from(node.size).unwrap_or(0));
-        file.take(node.size).read_to_end(&mut content)?;
-        if (content.len() as u64) < node.size {
+        let mut content = Vec::with_capacity(usize::try_from(wanted).unwrap_or(0));
+        file.take(wanted).read_to_end(&mut content)?;
+        if (content.len() as u64) < wanted {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 format!(

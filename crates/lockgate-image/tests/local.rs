@@ -244,6 +244,21 @@ fn selects_by_tag_and_reuses_the_cache() {
     );
     assert_eq!(events.len(), 3, "{events:?}");
 
+    // A cached layer cut short (as a crash before the data reached the disk can leave
+    // it) is noticed and read again from its blob.
+    let cached = dir
+        .join("cache/layers")
+        .join(format!("{}.tar", Digest::of(&layers[1]).hex()));
+    let bytes = std::fs::read(&cached).unwrap();
+    std::fs::write(&cached, &bytes[..bytes.len() - 1024]).unwrap();
+    let third = open(&reference, &options, &mut |_| {}).unwrap();
+    assert!(third.layers[0].cached && !third.layers[1].cached);
+    assert_eq!(listing(&first), listing(&third));
+    std::fs::write(&cached, b"").unwrap();
+    let fourth = open(&reference, &options, &mut |_| {}).unwrap();
+    assert!(!fourth.layers[1].cached);
+    assert_eq!(listing(&first), listing(&fourth));
+
     let error = open(&format!("{}:2.0", layout.display()), &options, &mut |_| {}).unwrap_err();
     assert!(matches!(error, ImageError::Usage(_)), "{error}");
 }
