@@ -1,7 +1,9 @@
 //! A container image as a scan input. The image is opened by `lockgate-image` (from a
 //! layout, an archive or a registry); its config becomes a source of its own,
 //! `image://REF!config.json` (the config pretty-printed, so findings point at a line of
-//! it), and every file of the squashed tree is `image://REF!/path`. The image rules run on
+//! it), every file of the squashed tree is `image://REF!/path`, and a file that a later
+//! layer removed or replaced is `image://REF!/path@layerN` (N the layer that still holds
+//! it). The image rules run on
 //! the config and the file list, and the secrets scanner searches the config (env values,
 //! history commands, labels) and every text file of the image.
 
@@ -35,6 +37,12 @@ pub fn config_source(reference: &str) -> String {
 /// The source name of a file in the image.
 pub fn file_source(reference: &str, path: &str) -> String {
     format!("image://{reference}!{path}")
+}
+
+/// The source name of a file a later layer removed or replaced, as the layer that added
+/// it (1-based) still holds it: `image://REF!/path@layer2`.
+pub fn hidden_file_source(reference: &str, path: &str, layer: usize) -> String {
+    format!("image://{reference}!{path}@layer{}", layer + 1)
 }
 
 /// Opens the image and analyses it: one outcome for the config, one per file with
@@ -208,14 +216,23 @@ fn search_files(
     reference: &str,
 ) -> Searched {
     const BINARY_PROBE: u64 = 8192;
-    let files: Vec<(&str, &lockgate_image::Node)> = image
+    // Files of the final tree, then files a later layer removed or replaced: those are
+    // still in the layer that added them, for anyone who pulls the image.
+    let files: Vec<(&str, &lockgate_image::Node, bool)> = image
         .tree
         .iter()
         .filter(|(_, node)| node.is_file() && node.size > 0)
+        .map(|(path, node)| (path, node, false))
+        .chain(
+            image
+                .tree
+                .hidden_files()
+                .map(|(path, node)| (path, node, true)),
+        )
         .collect();
     files
         .into_par_iter()
-        .fold(Searched::default, |mut searched, (path, node)| {
+        .fold(Searched::default, |mut searched, (path, node, hidden)| {
             let shown = format!("/{path}");
             if scanner.is_allowed_path(&shown) || node.size > analyzer.effective.max_file_size {
                 return searched;
@@ -225,7 +242,13 @@ fn search_files(
                 searched.archives += 1;
                 return searched;
             }
-            let source = || -> Arc<str> { Arc::from(file_source(reference, &shown)) };
+            let source = || -> Arc<str> {
+                if hidden {
+                    Arc::from(hidden_file_source(reference, &shown, node.layer))
+                } else {
+                    Arc::from(file_source(reference, &shown))
+                }
+            };
             let read = image
                 .tree
                 .read_node_prefix(node, BINARY_PROBE)
@@ -260,7 +283,24 @@ fn search_files(
             };
             searched.bytes += bytes.len() as u64;
             let source = source();
-            let findings = secrets::text_findings(analyzer, scanner, &source, &bytes);
+            let findings = if hidden {
+                let context = format!(
+                    " (a later layer removed this file, but layer {} still holds it)",
+                    node.layer + 1
+                );
+                scanner
+                    .scan(Some(&source), &bytes)
+                    .iter()
+                    .map(|hit| {
+                        let secret = &bytes[hit.range.clone()];
+                        secrets::hit_finding(
+                            analyzer, &source, hit, secret, hit.span, None, &context,
+                        )
+                    })
+                    .collect()
+            } else {
+                secrets::text_findings(analyzer, scanner, &source, &bytes)
+            };
             if !findings.is_empty() {
                 searched.with_findings.push(Outcome {
                     path: source,

@@ -77,6 +77,8 @@ pub struct FileTree {
     nodes: BTreeMap<String, Node>,
     /// The cached uncompressed tar of each layer, for reading content.
     layer_files: Vec<PathBuf>,
+    /// Files removed or replaced by a later layer (see [`FileTree::hidden_files`]).
+    hidden: Vec<(String, Node)>,
     limits: TreeLimits,
 }
 
@@ -121,7 +123,9 @@ impl FileTree {
             self.remove_children(directory);
         }
         for path in &changes.deletions {
-            self.nodes.remove(path);
+            if let Some(old) = self.nodes.remove(path) {
+                self.hide(path.clone(), old);
+            }
             self.remove_children(path);
         }
         for (path, entry) in changes.entries {
@@ -150,8 +154,10 @@ impl FileTree {
             {
                 self.remove_children(&path);
             }
-            self.nodes.insert(path, node);
-            if self.nodes.len() > self.limits.max_entries {
+            if let Some(old) = self.nodes.insert(path.clone(), node) {
+                self.hide(path, old);
+            }
+            if self.nodes.len() + self.hidden.len() > self.limits.max_entries {
                 return Err(format!(
                     "{}: the image holds more than {} files (the limit is there to bound memory; raise it with --max-image-files)",
                     changes.name, self.limits.max_entries
@@ -175,8 +181,24 @@ impl FileTree {
             .map(|(path, _)| path.clone())
             .collect();
         for path in doomed {
-            self.nodes.remove(&path);
+            if let Some(old) = self.nodes.remove(&path) {
+                self.hide(path, old);
+            }
         }
+    }
+
+    /// Keeps a file a later layer removed or replaced: its content is still in the layer
+    /// that added it, for anyone who pulls the image.
+    fn hide(&mut self, path: String, node: Node) {
+        if node.is_file() && node.size > 0 && node.content.is_some() {
+            self.hidden.push((path, node));
+        }
+    }
+
+    /// Regular files that a later layer deleted or replaced, with the node as the layer
+    /// that added it held it (`node.layer`). Not in [`FileTree::iter`].
+    pub fn hidden_files(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.hidden.iter().map(|(path, node)| (path.as_str(), node))
     }
 
     /// Every path and node, sorted by path.
@@ -475,6 +497,17 @@ mod tests {
         assert_eq!(tree.read("/etc/keep", 100).unwrap().unwrap(), b"keep");
         assert_eq!(tree.read("var/cache/c", 100).unwrap().unwrap(), b"c");
         assert_eq!(tree.get("var/cache/c").unwrap().layer, 1);
+        // What the upper layer hid is still there to be read from the lower one.
+        let hidden: Vec<(&str, usize)> = tree.hidden_files().map(|(p, n)| (p, n.layer)).collect();
+        assert_eq!(
+            hidden,
+            [("var/cache/a", 0), ("var/cache/b", 0), ("etc/secret", 0)]
+        );
+        let (_, secret) = tree
+            .hidden_files()
+            .find(|(p, _)| *p == "etc/secret")
+            .unwrap();
+        assert_eq!(tree.read_node(secret).unwrap(), b"old");
     }
 
     #[test]

@@ -38,6 +38,13 @@ fn env() -> &'static Value {
     })
 }
 
+/// A fresh directory no other test (they run in parallel) uses.
+fn unique(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    scratch(&format!("{name}-{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
 fn text(value: &Value) -> String {
     value
         .as_str()
@@ -55,7 +62,7 @@ fn image(cache: &Path, args: &[&str]) -> Output {
         "json",
     ];
     all.extend_from_slice(args);
-    lockgate(&scratch("image-cwd"), &all)
+    lockgate(&unique("image-cwd"), &all)
 }
 
 /// What a report says, without where the image came from: (rule, path in the image,
@@ -91,7 +98,7 @@ fn registry(name: &str) -> (String, &'static Value) {
 #[test]
 fn the_insecure_image_gives_the_same_findings_from_every_source() {
     let env = env();
-    let cache = scratch("same-cache");
+    let cache = unique("same-cache");
     let layout = format!("{}:insecure", text(&env["oci_layout"]));
     let reference = verdicts(&json(&image(&cache, &[&layout])));
     assert!(!reference.is_empty());
@@ -129,7 +136,7 @@ fn the_insecure_image_gives_the_same_findings_from_every_source() {
     ];
     for args in sources {
         // A fresh cache each time, so every source is really read.
-        let cache = scratch("same-cache-each");
+        let cache = unique("same-cache-each");
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = image(&cache, &args);
         assert_eq!(
@@ -146,7 +153,7 @@ fn the_insecure_image_gives_the_same_findings_from_every_source() {
 fn the_insecure_image_findings_match_what_was_built_into_it() {
     let env = env();
     let facts = &env["facts"]["insecure"];
-    let cache = scratch("facts-cache");
+    let cache = unique("facts-cache");
     let layout = format!("{}:insecure", text(&env["oci_layout"]));
     let output = image(&cache, &[&layout]);
     assert_eq!(output.status.code(), Some(1));
@@ -202,11 +209,11 @@ fn no_output_format_prints_an_image_secret_in_clear() {
         .map(str::to_string)
         .collect();
     assert!(secrets.len() >= 3, "{secrets:?}");
-    let cache = scratch("redact-cache");
+    let cache = unique("redact-cache");
     let layout = format!("{}:insecure", text(&env["oci_layout"]));
     for format in ["table", "json", "sarif", "junit", "markdown"] {
         let output = lockgate(
-            &scratch("redact-cwd"),
+            &unique("redact-cwd"),
             &[
                 "image",
                 "--cache-dir",
@@ -234,7 +241,7 @@ fn no_output_format_prints_an_image_secret_in_clear() {
 #[test]
 fn the_hardened_image_passes_and_the_cache_is_reused() {
     let env = env();
-    let cache = scratch("hardened-cache");
+    let cache = unique("hardened-cache");
     let layout = format!("{}:hardened", text(&env["oci_layout"]));
     let first = image(&cache, &[&layout]);
     assert_eq!(
@@ -252,7 +259,7 @@ fn the_hardened_image_passes_and_the_cache_is_reused() {
 
 #[test]
 fn registries_refuse_without_credentials_or_trust() {
-    let cache = scratch("refuse-cache");
+    let cache = unique("refuse-cache");
     let (auth, _) = registry("auth");
     let output = image(&cache, &[&format!("{auth}/lockgate-test/insecure:1")]);
     assert_eq!(output.status.code(), Some(2));
@@ -301,7 +308,7 @@ fn verify_passes_only_for_a_valid_signature_of_this_image() {
     let wrong = text(&env["cosign"]["wrong_public_key"]);
     let verify = |image: &str, key: &str| {
         lockgate(
-            &scratch("verify-cwd"),
+            &unique("verify-cwd"),
             &[
                 "verify",
                 &format!("{plain}/lockgate-test/{image}:1"),
@@ -334,34 +341,66 @@ fn verify_passes_only_for_a_valid_signature_of_this_image() {
     }
 }
 
-/// A docker archive whose layer holds `entries` (built here with real tar headers).
-fn hostile_archive(dir: &Path, layer: &[u8]) -> PathBuf {
+/// A docker archive of `layers` (tars built here with real headers).
+fn archive_of(dir: &Path, layers: &[Vec<u8>]) -> PathBuf {
     use lockgate_image::Digest;
     use lockgate_image::tar_stream::testing::{Item, archive};
     let config = serde_json::to_vec(&serde_json::json!({
-        "architecture": "amd64", "os": "linux", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [Digest::of(layer).to_string()]},
+        "architecture": "amd64", "os": "linux", "config": {"User": "1000"},
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| Digest::of(l).to_string()).collect::<Vec<_>>()},
     }))
     .unwrap();
     let config_name = format!("{}.json", Digest::of(&config).hex());
+    let names: Vec<String> = (0..layers.len())
+        .map(|i| format!("l{i}/layer.tar"))
+        .collect();
     let manifest = serde_json::to_vec(&serde_json::json!([{
-        "Config": config_name, "RepoTags": ["evil/app:1"], "Layers": ["l/layer.tar"],
+        "Config": config_name, "RepoTags": ["test/app:1"], "Layers": names,
     }]))
     .unwrap();
-    let bytes = archive(&[
+    let mut items = vec![
         Item::file("manifest.json", &manifest),
         Item::file(&config_name, &config),
-        Item::file("l/layer.tar", layer),
-    ]);
-    let path = dir.join("evil.tar");
-    std::fs::write(&path, bytes).unwrap();
+    ];
+    for (name, layer) in names.iter().zip(layers) {
+        items.push(Item::file(name, layer));
+    }
+    let path = dir.join("image.tar");
+    std::fs::write(&path, archive(&items)).unwrap();
     path
+}
+
+fn hostile_archive(dir: &Path, layer: &[u8]) -> PathBuf {
+    archive_of(dir, &[layer.to_vec()])
+}
+
+#[test]
+fn a_secret_in_a_file_a_later_layer_removed_is_still_reported() {
+    use lockgate_image::tar_stream::testing::{Item, archive};
+    // Built at run time so no credential-shaped string sits in the repository.
+    let token = format!("glpat-{}", "Zq7vB2kXn9RmT4wYp1Ls");
+    let content = format!("deploy_token = {token}\n");
+    let lower = archive(&[Item::file("app/old-credentials.txt", content.as_bytes())]);
+    let upper = archive(&[Item::file("app/.wh.old-credentials.txt", b"")]);
+    let dir = unique("hidden");
+    let path = archive_of(&dir, &[lower, upper]);
+    let output = image(&unique("hidden-cache"), &[path.to_str().unwrap()]);
+    let report = json(&output);
+    let hidden: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| text(&f["location"]["path"]).ends_with("!/app/old-credentials.txt@layer1"))
+        .collect();
+    assert_eq!(hidden.len(), 1, "{report:#}");
+    assert!(text(&hidden[0]["message"]).contains("layer 1 still holds it"));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&token));
 }
 
 #[test]
 fn hostile_images_are_refused_with_the_layer_and_entry_named() {
     use lockgate_image::tar_stream::testing::{Item, archive};
-    let dir = scratch("hostile");
+    let dir = unique("hostile");
     let target = std::env::temp_dir().join(format!("lockgate-escape-{}", std::process::id()));
     let escape = format!("../../../../../../..{}", target.display());
     for (layer, expected) in [
@@ -376,7 +415,7 @@ fn hostile_images_are_refused_with_the_layer_and_entry_named() {
         ),
     ] {
         let path = hostile_archive(&dir, &layer);
-        let cache = scratch("hostile-cache");
+        let cache = unique("hostile-cache");
         let output = image(&cache, &[path.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -396,7 +435,7 @@ fn hostile_images_are_refused_with_the_layer_and_entry_named() {
     let path = hostile_archive(&dir, &layer);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 1500]).unwrap();
-    let output = image(&scratch("hostile-cache"), &[path.to_str().unwrap()]);
+    let output = image(&unique("hostile-cache"), &[path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("error:"));
 }
