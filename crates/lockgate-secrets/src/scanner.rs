@@ -81,6 +81,12 @@ pub struct Scanner {
 }
 
 impl Scanner {
+    /// The keyword search of the enabled rules, for its benchmark.
+    #[doc(hidden)]
+    pub fn keyword_set(&self) -> &KeywordSet {
+        &self.keywords
+    }
+
     /// Compiles the enabled rules of `catalogs` with the run's noise settings.
     pub fn new(catalogs: &[&Catalog], settings: &ScanSettings) -> Result<Scanner, CatalogError> {
         let config_error = |message: String| CatalogError {
