@@ -1,4 +1,4 @@
-//! Vulnerability matching for lockgate. For now: each ecosystem's own version ordering
+//! Vulnerability matching for lockgate: each ecosystem's own version ordering
 //! ([`Ecosystem`], [`Version`], [`compare`]), the base of exact OSV range matching.
 //!
 //! Every ordering follows the ecosystem's reference implementation (dpkg, apk-tools,
@@ -23,10 +23,26 @@
 //! assert!(installed < fixed);
 //! ```
 //!
-//! This crate does no I/O.
+//! On top of the orderings: the OSV record model ([`osv`]), an advisory database in one
+//! file ([`Database`]: import of OSV JSON/YAML files, directories and `all.zip`
+//! archives, atomic writes, sources and age), and exact matching ([`match_package`],
+//! [`match_packages`]) with severities from CVSS v3 vectors ([`severity`]).
+//!
+//! Only [`Database`] does I/O (reading its inputs and its own file); the orderings and
+//! the range evaluation are pure.
 
+mod db;
 mod ecosystem;
+mod matcher;
+pub mod osv;
+pub mod severity;
 mod version;
 
+pub use db::{
+    Database, DbError, ImportReport, MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES, MAX_DIRECTORY_DEPTH,
+    MAX_RECORD_FILE_BYTES, Source, SourceKind, ecosystem_family, normalize_name,
+};
 pub use ecosystem::{Ecosystem, VersionScheme};
+pub use matcher::{Match, MatchOptions, Query, match_package, match_packages};
+pub use severity::{Rating, Severity};
 pub use version::{Version, compare, sort_versions};
