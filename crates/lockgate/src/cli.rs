@@ -51,6 +51,44 @@ pub enum Command {
         after_help = "Examples:\n  lockgate sbom . -o sbom.cdx.json\n  lockgate sbom --format spdx services/api\n  lockgate sbom --image ./build/app.tar -o app.cdx.json\n\nRead: Cargo.lock, package-lock.json (v1-v3), yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, uv.lock, go.mod, Gemfile.lock, composer.lock, gradle.lockfile, packages.lock.json, pom.xml, var/lib/dpkg/status, lib/apk/db/installed."
     )]
     Sbom(SbomArgs),
+    /// Manage the offline vulnerability database (OSV advisories in one local file).
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV advisories: JSON or YAML files, directories of them, and the
+    /// per-ecosystem `all.zip` archives the OSV project publishes. Adds to the database
+    /// (a record imported again replaces the old copy); a failed import changes nothing.
+    #[command(
+        after_help = "Examples:\n  lockgate db import ~/Downloads/PyPI-all.zip ~/Downloads/Go-all.zip\n  lockgate db import advisory-database/vulns/ --db ./osv.db"
+    )]
+    Import(DbImportArgs),
+    /// Show what the database holds: records, sources and age.
+    Info(DbInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbImportArgs {
+    /// Files, directories or zip archives of OSV records.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// The database file (default: $LOCKGATE_CACHE_DIR/osv.db, else ~/.cache/lockgate/osv.db).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbInfoArgs {
+    /// The database file (default: $LOCKGATE_CACHE_DIR/osv.db, else ~/.cache/lockgate/osv.db).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]

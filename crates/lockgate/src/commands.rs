@@ -60,6 +60,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Verify(args) => crate::image::run_verify(&args),
         Command::Sbom(args) => crate::image::run_sbom(&args),
+        Command::Db(command) => crate::db::run(&command),
     }
 }
 

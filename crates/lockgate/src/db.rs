@@ -1,0 +1,145 @@
+//! `lockgate db`: the offline vulnerability database. Import OSV advisories from files,
+//! directories and OSV's `all.zip` archives, and show what the database holds and how
+//! old it is. The database is one file in the user's cache; imports replace it
+//! atomically, so a failed import leaves the previous one as it was.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, UNIX_EPOCH};
+
+use anyhow::Context;
+use lockgate_vuln::{Database, SourceKind};
+
+use crate::cli::DbCommand;
+
+/// `$LOCKGATE_CACHE_DIR/osv.db`, else `$XDG_CACHE_HOME/lockgate/osv.db`, else
+/// `~/.cache/lockgate/osv.db`.
+pub fn default_db_path() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = non_empty("LOCKGATE_CACHE_DIR") {
+        return PathBuf::from(dir).join("osv.db");
+    }
+    if let Some(dir) = non_empty("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("lockgate/osv.db");
+    }
+    if let Some(home) = non_empty("HOME") {
+        return PathBuf::from(home).join(".cache/lockgate/osv.db");
+    }
+    std::env::temp_dir().join("lockgate-cache/osv.db")
+}
+
+pub fn run(command: &DbCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        DbCommand::Import(args) => {
+            let db = args.db.clone().unwrap_or_else(default_db_path);
+            if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            for path in &args.paths {
+                if !path.exists() {
+                    anyhow::bail!("{} does not exist", path.display());
+                }
+            }
+            let started = std::time::Instant::now();
+            let report = Database::import(&db, &args.paths).with_context(|| {
+                format!(
+                    "the import into {} failed; the database is unchanged",
+                    db.display()
+                )
+            })?;
+            for source in &report.sources {
+                eprintln!(
+                    "  {} ({}): {} record(s){}",
+                    source.path,
+                    kind_name(source.kind),
+                    source.records,
+                    if source.skipped > 0 {
+                        format!(", {} skipped (not OSV records)", source.skipped)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            eprintln!(
+                "lockgate: {} now holds {} advisories (imported in {:.1} s)",
+                db.display(),
+                report.total_records,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Info(args) => {
+            let db = args.db.clone().unwrap_or_else(default_db_path);
+            if !db.exists() {
+                anyhow::bail!(
+                    "no vulnerability database at {}: create one with `lockgate db import PATH...`",
+                    db.display()
+                );
+            }
+            let database = Database::open(&db)
+                .with_context(|| format!("cannot open the database {}", db.display()))?;
+            let written = database
+                .written_at()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            if args.format == "json" {
+                let sources: Vec<serde_json::Value> = database
+                    .sources()
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "path": s.path, "kind": kind_name(s.kind), "records": s.records,
+                            "skipped": s.skipped, "imported_unix": s.imported_unix,
+                        })
+                    })
+                    .collect();
+                let info = serde_json::json!({
+                    "path": db.display().to_string(),
+                    "records": database.record_count(),
+                    "written_unix": written,
+                    "age_seconds": database.age().as_secs(),
+                    "sources": sources,
+                });
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                println!("{}", db.display());
+                println!(
+                    "  {} advisories, written {} ago",
+                    database.record_count(),
+                    human_age(database.age())
+                );
+                for source in database.sources() {
+                    println!(
+                        "  source: {} ({}, {} records)",
+                        source.path,
+                        kind_name(source.kind),
+                        source.records
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn kind_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::File => "file",
+        SourceKind::Directory => "directory",
+        SourceKind::Zip => "zip archive",
+    }
+}
+
+/// `3 days`, `5 hours`, `12 minutes`, `40 seconds`.
+fn human_age(age: Duration) -> String {
+    let seconds = age.as_secs();
+    let (value, unit) = match seconds {
+        0..=119 => (seconds, "second"),
+        120..=7199 => (seconds / 60, "minute"),
+        7200..=172_799 => (seconds / 3600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    format!("{value} {unit}{}", if value == 1 { "" } else { "s" })
+}
