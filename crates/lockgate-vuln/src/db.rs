@@ -95,6 +95,21 @@ pub struct Source {
     pub skipped: u64,
     /// Seconds since the Unix epoch.
     pub imported_unix: u64,
+    /// For an archive downloaded by `db update`: the server's `ETag`, if it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// For an archive downloaded by `db update`: the server's `Last-Modified`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// Where a downloaded input came from: recorded in its [`Source`] in place of the
+/// local path, so the next update can ask the server whether it changed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin {
+    pub(crate) url: String,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -206,6 +221,16 @@ impl Database {
     /// replaced by the newer import). The new database is written beside the old one and
     /// renamed over it: on any error the old database, or its absence, is unchanged.
     pub fn import<P: AsRef<Path>>(db_path: &Path, inputs: &[P]) -> Result<ImportReport, DbError> {
+        let labelled: Vec<(&Path, Option<Origin>)> =
+            inputs.iter().map(|p| (p.as_ref(), None)).collect();
+        Database::import_labelled(db_path, &labelled)
+    }
+
+    /// [`Database::import`], with downloaded inputs recorded under their origin.
+    pub(crate) fn import_labelled(
+        db_path: &Path,
+        inputs: &[(&Path, Option<Origin>)],
+    ) -> Result<ImportReport, DbError> {
         let mut records: BTreeMap<String, OsvRecord> = BTreeMap::new();
         let mut metadata = Metadata::default();
         if db_path.exists() {
@@ -218,16 +243,22 @@ impl Database {
         }
         let now = unix_now();
         let mut new_sources = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            let input = input.as_ref();
+        for (input, origin) in inputs {
             let mut source = Source {
                 path: input.display().to_string(),
                 kind: SourceKind::File,
                 records: 0,
                 skipped: 0,
                 imported_unix: now,
+                etag: None,
+                last_modified: None,
             };
             import_input(input, &mut source, &mut records)?;
+            if let Some(origin) = origin {
+                source.path.clone_from(&origin.url);
+                source.etag.clone_from(&origin.etag);
+                source.last_modified.clone_from(&origin.last_modified);
+            }
             new_sources.push(source);
         }
         metadata.sources.extend(new_sources.iter().cloned());

@@ -25,10 +25,11 @@
 //!
 //! On top of the orderings: the OSV record model ([`osv`]), an advisory database in one
 //! file ([`Database`]: import of OSV JSON/YAML files, directories and `all.zip`
-//! archives, atomic writes, sources and age), and exact matching ([`match_package`],
+//! archives, atomic writes, sources and age; [`update`] downloads OSV's archives
+//! resumably and imports them all or nothing), and exact matching ([`match_package`],
 //! [`match_packages`]) with severities from CVSS v3 vectors ([`severity`]).
 //!
-//! Only [`Database`] does I/O (reading its inputs and its own file); the orderings and
+//! Only [`Database`] and [`update`] do I/O (their inputs, the network, their own file); the orderings and
 //! the range evaluation are pure.
 
 mod db;
@@ -36,6 +37,7 @@ mod ecosystem;
 mod matcher;
 pub mod osv;
 pub mod severity;
+mod update;
 mod version;
 
 pub use db::{
@@ -45,4 +47,8 @@ pub use db::{
 pub use ecosystem::{Ecosystem, VersionScheme};
 pub use matcher::{Match, MatchOptions, Query, match_package, match_packages};
 pub use severity::{Rating, Severity};
+pub use update::{
+    ArchiveReport, ArchiveStatus, DEFAULT_BASE_URL, DEFAULT_MAX_DOWNLOAD_BYTES, UpdateError,
+    UpdateOptions, UpdateReport, update,
+};
 pub use version::{Version, compare, sort_versions};

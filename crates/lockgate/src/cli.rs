@@ -65,8 +65,36 @@ pub enum DbCommand {
         after_help = "Examples:\n  lockgate db import ~/Downloads/PyPI-all.zip ~/Downloads/Go-all.zip\n  lockgate db import advisory-database/vulns/ --db ./osv.db"
     )]
     Import(DbImportArgs),
+    /// Download OSV's per-ecosystem archives and import them: resumes interrupted
+    /// downloads, checks every archive, skips unchanged ones, and changes nothing if any
+    /// step fails.
+    #[command(
+        after_help = "Examples:\n  lockgate db update\n  lockgate db update --ecosystem PyPI --ecosystem npm\n  lockgate db update --base-url https://mirror.example/osv   (a mirror with the same {ecosystem}/all.zip layout)"
+    )]
+    Update(DbUpdateArgs),
     /// Show what the database holds: records, sources and age.
     Info(DbInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbUpdateArgs {
+    /// Where the `{ecosystem}/all.zip` archives live (default: the OSV project's public bucket).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// An OSV ecosystem to fetch, as the bucket names it (repeat; default: the ones
+    /// lockgate catalogs: crates.io, npm, PyPI, Go, Maven, RubyGems, NuGet, Packagist,
+    /// Debian, Alpine).
+    #[arg(long = "ecosystem", value_name = "NAME")]
+    pub ecosystems: Vec<String>,
+
+    /// Allow plain HTTP to a base URL that is not on this machine.
+    #[arg(long)]
+    pub allow_plain_http: bool,
+
+    /// The database file (default: $LOCKGATE_CACHE_DIR/osv.db, else ~/.cache/lockgate/osv.db).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -8,9 +8,23 @@ use std::process::ExitCode;
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Context;
-use lockgate_vuln::{Database, SourceKind};
+use lockgate_vuln::{ArchiveStatus, Database, SourceKind, UpdateOptions};
 
 use crate::cli::DbCommand;
+
+/// The OSV ecosystems of the packages lockgate catalogs.
+const DEFAULT_ECOSYSTEMS: &[&str] = &[
+    "crates.io",
+    "npm",
+    "PyPI",
+    "Go",
+    "Maven",
+    "RubyGems",
+    "NuGet",
+    "Packagist",
+    "Debian",
+    "Alpine",
+];
 
 /// `$LOCKGATE_CACHE_DIR/osv.db`, else `$XDG_CACHE_HOME/lockgate/osv.db`, else
 /// `~/.cache/lockgate/osv.db`.
@@ -66,6 +80,57 @@ pub fn run(command: &DbCommand) -> anyhow::Result<ExitCode> {
                 db.display(),
                 report.total_records,
                 started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Update(args) => {
+            let db = args.db.clone().unwrap_or_else(default_db_path);
+            let downloads = db
+                .parent()
+                .map_or_else(|| PathBuf::from("."), PathBuf::from)
+                .join("osv-downloads");
+            std::fs::create_dir_all(&downloads)
+                .with_context(|| format!("cannot create {}", downloads.display()))?;
+            let ecosystems = if args.ecosystems.is_empty() {
+                DEFAULT_ECOSYSTEMS.iter().map(|e| e.to_string()).collect()
+            } else {
+                args.ecosystems.clone()
+            };
+            let mut options = UpdateOptions::new(ecosystems, downloads);
+            if let Some(base) = &args.base_url {
+                options.base_url = base.trim_end_matches('/').to_string();
+            }
+            options.allow_plain_http = args.allow_plain_http;
+            let report = lockgate_vuln::update(&db, &options).with_context(|| {
+                format!(
+                    "the update of {} failed; the database is unchanged",
+                    db.display()
+                )
+            })?;
+            for archive in &report.archives {
+                let status = match archive.status {
+                    ArchiveStatus::Downloaded {
+                        bytes,
+                        resumed_from: 0,
+                    } => {
+                        format!("downloaded {:.1} MB", bytes as f64 / 1e6)
+                    }
+                    ArchiveStatus::Downloaded {
+                        bytes,
+                        resumed_from,
+                    } => format!(
+                        "downloaded {:.1} MB (resumed at {:.1} MB)",
+                        bytes as f64 / 1e6,
+                        resumed_from as f64 / 1e6
+                    ),
+                    ArchiveStatus::NotModified => "unchanged".to_string(),
+                };
+                eprintln!("  {}: {status}", archive.ecosystem);
+            }
+            eprintln!(
+                "lockgate: {} now holds {} advisories",
+                db.display(),
+                report.total_records
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -104,3 +104,29 @@ fn a_failed_import_changes_nothing() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("lockgate db import"));
 }
+
+#[test]
+fn update_refuses_plain_http_off_this_machine_without_touching_the_network() {
+    let dir = scratch("db-update");
+    let db = dir.join("osv.db");
+    let output = lockgate(
+        &dir,
+        &[
+            "db",
+            "update",
+            "--db",
+            db.to_str().unwrap(),
+            "--ecosystem",
+            "PyPI",
+            "--base-url",
+            "http://osv-mirror.invalid/osv",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unchanged") && stderr.contains("HTTP"),
+        "{stderr}"
+    );
+    assert!(!db.exists());
+}
