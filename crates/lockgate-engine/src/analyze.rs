@@ -520,6 +520,7 @@ impl<'a> Analyzer<'a> {
             },
             object,
             commit: None,
+            vulnerability: None,
             fingerprint: String::new(),
             identity: None,
             redact_line: lockgate_rules::SECRET_VALUE_RULES.contains(&rule.id),

@@ -62,6 +62,58 @@ struct ConfigFile {
     profiles: BTreeMap<String, ProfileFile>,
     waivers: Vec<WaiverFile>,
     secrets: SecretsFile,
+    vulnerabilities: VulnerabilitiesFile,
+}
+
+/// `[vulnerabilities]`: where the advisory database is and how old it may be.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct VulnerabilitiesFile {
+    /// The database file, relative to the configuration file.
+    db: Option<PathBuf>,
+    /// `7d`, `36h`, `2w`: an older database fails the gate (VULN-002).
+    max_age: Option<String>,
+    /// Also report RustSec informational notices (unmaintained, unsound).
+    informational: bool,
+}
+
+/// Vulnerability matching settings for one scan (command-line flags override them).
+#[derive(Debug, Clone, Default)]
+pub struct VulnConfig {
+    /// The database file from `[vulnerabilities] db`, resolved against the config's
+    /// directory; `None` means the default location.
+    pub db: Option<PathBuf>,
+    /// The oldest database the gate accepts.
+    pub max_age: Option<std::time::Duration>,
+    /// Report RustSec informational notices too.
+    pub informational: bool,
+}
+
+/// Parses an age such as `7d`, `36h`, `90m` or `2w` (a number and one unit).
+pub fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit_seconds: u64 = match unit.trim() {
+        "m" | "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}` is not an age: write a number and a unit, m, h, d or w (e.g. `7d`)"
+            ));
+        }
+    };
+    let number: u64 = number.parse().map_err(|_| {
+        format!("`{text}` is not an age: it must start with a whole number (e.g. `7d`)")
+    })?;
+    number
+        .checked_mul(unit_seconds)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long an age"))
 }
 
 /// `[secrets]`: noise control for the secrets scanner, and the user's own rules.
@@ -103,6 +155,8 @@ pub struct SecretsConfig {
 struct WaiverFile {
     rule: Spanned<String>,
     #[serde(default)]
+    advisory: Option<String>,
+    #[serde(default)]
     path: Option<String>,
     #[serde(default)]
     object: Option<String>,
@@ -121,6 +175,8 @@ pub struct Waiver {
     pub path: Option<String>,
     /// Glob over the object's `Kind/namespace/name`, if scoped by object.
     pub object: Option<String>,
+    /// For vulnerable packages (VULN-001): the advisory ID or alias (`CVE-…`) waived.
+    pub advisory: Option<String>,
     pub owner: String,
     pub reason: String,
     pub expires: Date,
@@ -154,6 +210,7 @@ pub struct Effective {
     pub max_file_size: u64,
     pub waivers: Vec<Waiver>,
     pub secrets: SecretsConfig,
+    pub vulnerabilities: VulnConfig,
     /// Problems found while resolving (unknown rule IDs): shown as notices.
     pub warnings: Vec<String>,
 }
@@ -255,6 +312,9 @@ impl Config {
                 PROFILES.join(", ")
             )));
         }
+        if let Some(age) = &file.vulnerabilities.max_age {
+            parse_age(age).map_err(|e| invalid(format!("[vulnerabilities] max-age: {e}")))?;
+        }
         for pattern in &file.exclude {
             crate::sources::path_glob(pattern)
                 .map_err(|e| invalid(format!("exclude pattern `{pattern}`: {e}")))?;
@@ -269,8 +329,23 @@ impl Config {
                     span.line
                 ))
             };
-            let rule = find_any_rule(waiver.rule.get_ref(), &user_secret_rules)
-                .ok_or_else(|| at(format!("unknown rule `{}`", waiver.rule.get_ref())))?;
+            // `rule = "CVE-2021-23337"` is short for the VULN-001 rule and that advisory.
+            let (rule, advisory) = match find_any_rule(waiver.rule.get_ref(), &user_secret_rules) {
+                Some(rule) => (rule, waiver.advisory.clone()),
+                None if looks_like_advisory(waiver.rule.get_ref()) && waiver.advisory.is_none() => {
+                    (
+                        &lockgate_rules::vuln_rules::VULNERABLE_PACKAGE,
+                        Some(waiver.rule.get_ref().clone()),
+                    )
+                }
+                None => return Err(at(format!("unknown rule `{}`", waiver.rule.get_ref()))),
+            };
+            if advisory.is_some() && rule.id != lockgate_rules::vuln_rules::VULNERABLE_PACKAGE.id {
+                return Err(at(format!(
+                    "`advisory` only applies to rule VULN-001 (vulnerable-package), not {}",
+                    rule.id
+                )));
+            }
             let expires = Date::parse(waiver.expires.get_ref()).ok_or_else(|| {
                 at(format!(
                     "`expires` must be a date written YYYY-MM-DD, not `{}`",
@@ -292,6 +367,7 @@ impl Config {
                 rule: rule.id.to_string(),
                 path: waiver.path.clone(),
                 object: waiver.object.clone(),
+                advisory,
                 owner: waiver.owner.clone(),
                 reason: waiver.reason.clone(),
                 expires,
@@ -354,6 +430,7 @@ impl Config {
             .map(|r| r.meta.id)
             .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta.id))
             .chain(lockgate_rules::image_rules().iter().map(|r| r.meta.id))
+            .chain(lockgate_rules::vuln_rules::ALL.iter().map(|r| r.id))
             .map(str::to_string)
             .collect();
         let secret_rules: Vec<&'static str> = lockgate_secrets::builtin_catalog()
@@ -434,6 +511,22 @@ impl Config {
                     allow: self.file.secrets.allow.clone(),
                 },
                 user_rules: Arc::clone(&self.user_secret_rules),
+            },
+            vulnerabilities: VulnConfig {
+                db: self.file.vulnerabilities.db.as_ref().map(|db| {
+                    match self.path.as_deref().and_then(Path::parent) {
+                        Some(dir) => dir.join(db),
+                        None => db.clone(),
+                    }
+                }),
+                // Checked when the file was read.
+                max_age: self
+                    .file
+                    .vulnerabilities
+                    .max_age
+                    .as_deref()
+                    .and_then(|age| parse_age(age).ok()),
+                informational: self.file.vulnerabilities.informational,
             },
             enabled,
             warnings,
@@ -533,6 +626,24 @@ pub(crate) fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
         end_line,
         end_column,
     }
+}
+
+/// Whether a waiver's `rule` names an advisory rather than a rule: `CVE-2021-23337`,
+/// `GHSA-35jh-r3h4-6jhm`, `PYSEC-2021-1`, `GO-2022-0001`, `RUSTSEC-2021-0001`,
+/// `DSA-5000-1`. Only the prefixes of advisory databases count, so a mistyped rule ID
+/// (`KUBE-999`) is still an error.
+fn looks_like_advisory(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "CVE", "GHSA", "PYSEC", "GO", "RUSTSEC", "OSV", "DSA", "DLA", "DTSA", "USN", "ALSA",
+        "ALBA", "RHSA", "RLSA", "SUSE", "MAL", "BIT", "HSEC", "PSF", "CGA", "UVI", "GSD",
+    ];
+    let Some((prefix, rest)) = name.split_once('-') else {
+        return false;
+    };
+    PREFIXES.contains(&prefix)
+        && rest
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

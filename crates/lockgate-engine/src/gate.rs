@@ -109,6 +109,12 @@ pub(crate) fn apply_waivers(
                         .as_ref()
                         .is_some_and(|o| g.is_match(o.display_id()))
                 })
+                && waiver.advisory.as_ref().is_none_or(|advisory| {
+                    finding
+                        .vulnerability
+                        .as_ref()
+                        .is_some_and(|v| v.is_named(advisory))
+                })
         };
         let scope = describe_scope(waiver);
         if waiver.expires < today {
@@ -156,11 +162,20 @@ pub(crate) fn apply_waivers(
 }
 
 fn describe_scope(waiver: &Waiver) -> String {
-    match (&waiver.path, &waiver.object) {
-        (Some(path), Some(object)) => format!("path `{path}`, object `{object}`"),
-        (Some(path), None) => format!("path `{path}`"),
-        (None, Some(object)) => format!("object `{object}`"),
-        (None, None) => "everywhere".to_string(),
+    let mut parts = Vec::new();
+    if let Some(advisory) = &waiver.advisory {
+        parts.push(format!("advisory `{advisory}`"));
+    }
+    if let Some(path) = &waiver.path {
+        parts.push(format!("path `{path}`"));
+    }
+    if let Some(object) = &waiver.object {
+        parts.push(format!("object `{object}`"));
+    }
+    if parts.is_empty() {
+        "everywhere".to_string()
+    } else {
+        parts.join(", ")
     }
 }
 

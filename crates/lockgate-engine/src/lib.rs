@@ -19,11 +19,12 @@ mod scan;
 mod secrets;
 mod sources;
 mod suppress;
+mod vulns;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use config::{
-    CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, SecretsConfig, Waiver,
-    find_any_rule,
+    CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, SecretsConfig, VulnConfig, Waiver,
+    find_any_rule, parse_age,
 };
 pub use date::Date;
 pub use history::History;
@@ -31,3 +32,4 @@ pub use image::{ImageInput, config_source, file_source};
 pub use packages::{PackageSource, catalog_packages, catalog_tree};
 pub use scan::{Input, Progress, ProgressEvent, ScanError, ScanOptions, Scanners, scan};
 pub use sources::DEFAULT_MAX_FILE_BYTES;
+pub use vulns::VulnOptions;

@@ -14,6 +14,7 @@ use crate::analyze::{Analyzer, Outcome};
 use crate::history::{self, History};
 use crate::render::{self, RenderError};
 use crate::sources::{self, Walked, display_path};
+use crate::vulns::{self, VulnOptions};
 use crate::{Baseline, Config, Date, Effective, gate, secrets};
 
 /// Which analyses a scan runs.
@@ -25,6 +26,8 @@ pub struct Scanners {
     pub dockerfiles: bool,
     /// The secrets scanner (also needs `[secrets] enabled`, the default).
     pub secrets: bool,
+    /// Packages matched against the vulnerability database (see [`ScanOptions::vulns`]).
+    pub vulns: bool,
 }
 
 impl Default for Scanners {
@@ -33,6 +36,7 @@ impl Default for Scanners {
             manifests: true,
             dockerfiles: true,
             secrets: true,
+            vulns: true,
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct ScanOptions {
     /// Search git history or staged changes (of the repository holding the first input
     /// path) for secrets instead of walking files.
     pub history: Option<History>,
+    /// Where the vulnerability database is and what to check besides the walked paths.
+    pub vulns: VulnOptions,
 }
 
 /// What a scan is doing, for a progress display.
@@ -294,6 +300,18 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             .collect::<Vec<_>>(),
     );
     outcomes.extend(history_outcomes);
+    let vuln_db = if options.history.is_none() && options.scanners.vulns {
+        check_packages(
+            options,
+            &analyzer,
+            &excludes,
+            config_dir.as_deref(),
+            &mut outcomes,
+            &mut notices,
+        )?
+    } else {
+        None
+    };
     if !images.is_empty() {
         let image_rules: Vec<_> = lockgate_rules::image_rules()
             .iter()
@@ -409,8 +427,121 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         rules,
         stats,
         gate,
+        vuln_db,
         sources,
     })
+}
+
+/// Catalogs the packages of the scanned paths and of `--sbom` documents, matches them
+/// against the vulnerability database, and adds the findings to the outcomes of the
+/// files that declare the packages. Returns what the report says about the database.
+/// Without a database, a scan that found packages says they were not checked (or fails
+/// when vulnerabilities were asked for explicitly).
+fn check_packages(
+    options: &ScanOptions,
+    analyzer: &Analyzer<'_>,
+    excludes: &globset::GlobSet,
+    config_dir: Option<&Path>,
+    outcomes: &mut Vec<Outcome>,
+    notices: &mut Vec<Notice>,
+) -> Result<Option<lockgate_model::VulnDbInfo>, ScanError> {
+    let vuln_options = &options.vulns;
+    let mut set = lockgate_sbom::PackageSet::default();
+    for input in &options.inputs {
+        if let Input::Path(path) = input {
+            set.extend(lockgate_sbom::catalog_dir(path));
+        }
+    }
+    set.packages
+        .retain(|p| !sources::is_excluded(excludes, Path::new(&*p.found_at.path), config_dir));
+    set.problems
+        .retain(|p| !sources::is_excluded(excludes, Path::new(p.path()), config_dir));
+    for sbom in &vuln_options.sboms {
+        let read = std::fs::read(sbom)
+            .map_err(|e| ScanError(format!("cannot read SBOM {}: {e}", sbom.display())))
+            .and_then(|bytes| {
+                lockgate_sbom::read_sbom(sbom, &bytes).map_err(|e| ScanError(e.to_string()))
+            })?;
+        if read.unsupported > 0 {
+            notices.push(notice(
+                NoticeLevel::Info,
+                format!(
+                    "{} of the {} components have no purl lockgate can match (types other than cargo, npm, pypi, golang, maven, gem, nuget, composer, deb/debian, apk/alpine); they were not checked",
+                    read.unsupported,
+                    read.unsupported + read.set.packages.len()
+                ),
+                Some(display_path(sbom)),
+            ));
+        }
+        set.extend(read.set);
+    }
+    for problem in &set.problems {
+        notices.push(notice(
+            NoticeLevel::Warning,
+            format!("packages not read: {problem}"),
+            Some(display_path(Path::new(problem.path()))),
+        ));
+    }
+    let required = vuln_options.required || vuln_options.max_age.is_some();
+    if set.packages.is_empty() && !required {
+        return Ok(None);
+    }
+    let Some(opened) = vulns::open_db(vuln_options)? else {
+        notices.push(notice(
+            NoticeLevel::Info,
+            format!(
+                "{} package(s) not checked for vulnerabilities: no database at {} (create it with `lockgate db update`, or `lockgate db import` offline)",
+                set.packages.len(),
+                vuln_options.db.display()
+            ),
+            None,
+        ));
+        return Ok(None);
+    };
+    let mut found =
+        vulns::package_outcomes(analyzer, &opened.db, &set, vuln_options.informational)?;
+    if let Some(max_age) = vuln_options.max_age {
+        found.extend(vulns::stale_finding(analyzer, &opened, max_age));
+    }
+    // A lockfile already walked (searched for secrets) keeps one outcome.
+    let mut index: std::collections::HashMap<Arc<str>, usize> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (Arc::clone(&o.path), i))
+        .collect();
+    for outcome in found {
+        let position = match index.get(&outcome.path) {
+            Some(&position) => position,
+            None => {
+                index.insert(Arc::clone(&outcome.path), outcomes.len());
+                outcomes.push(Outcome {
+                    path: Arc::clone(&outcome.path),
+                    ..Outcome::default()
+                });
+                outcomes.len() - 1
+            }
+        };
+        let target = &mut outcomes[position];
+        if target.text.is_none() {
+            // The lockfile's text, for the code frames of human formats.
+            target.text = source_text(&target.path, analyzer.effective.max_file_size);
+        }
+        target.findings.extend(outcome.findings);
+    }
+    let mut info = opened.info;
+    info.packages = set.packages.len();
+    Ok(Some(info))
+}
+
+/// A file's text for code frames, when it is a readable text within the size limit.
+fn source_text(path: &str, limit: u64) -> Option<Arc<str>> {
+    let file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() > limit {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit), &mut bytes).ok()?;
+    String::from_utf8(bytes).ok().map(Arc::from)
 }
 
 /// Searches git history or the staged changes; one outcome per file and commit. Added

@@ -72,7 +72,7 @@ pub(crate) fn display_relative(path: &Path) -> String {
 /// Walks one input path. A file given explicitly is always taken, whatever its extension.
 /// Whether an exclusion matches `path` as shown, or relative to the directory holding the
 /// configuration file (so `exclude = ["vendor/**"]` works from any working directory).
-fn is_excluded(excludes: &GlobSet, path: &Path, config_dir: Option<&Path>) -> bool {
+pub(crate) fn is_excluded(excludes: &GlobSet, path: &Path, config_dir: Option<&Path>) -> bool {
     if excludes.is_empty() {
         return false;
     }

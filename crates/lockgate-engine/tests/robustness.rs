@@ -19,6 +19,7 @@ fn scan_text(text: String) -> lockgate_model::Report {
         progress: None,
         scanners: Scanners::default(),
         history: None,
+        vulns: lockgate_engine::VulnOptions::default(),
     })
     .unwrap()
 }

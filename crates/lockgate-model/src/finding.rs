@@ -44,6 +44,44 @@ pub struct Commit {
     pub summary: String,
 }
 
+/// The vulnerability behind a finding of a vulnerable package: which advisory, which
+/// package, and what to upgrade to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vulnerability {
+    /// The advisory ID (`GHSA-…`, `GO-…`, `PYSEC-…`, `RUSTSEC-…`, `DSA-…`).
+    pub id: String,
+    /// Other IDs of the same vulnerability (`CVE-…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The affected package as its ecosystem names it.
+    pub package: String,
+    /// The installed or locked version.
+    pub version: String,
+    /// The OSV ecosystem of the matching advisory entry (`npm`, `PyPI`, `Debian:12`).
+    pub ecosystem: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub purl: String,
+    /// Versions that fix it, newer than the installed one; empty when no fix exists.
+    #[serde(default)]
+    pub fixed: Vec<String>,
+    /// The CVSS base score the severity was computed from, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_vector: Option<String>,
+    /// Where to read the advisory.
+    pub url: String,
+}
+
+impl Vulnerability {
+    /// Whether `id` names this vulnerability: its advisory ID or one of its aliases.
+    pub fn is_named(&self, id: &str) -> bool {
+        self.id.eq_ignore_ascii_case(id) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+    }
+}
+
 /// What the gate decided about a finding. Only `Open` findings can fail the gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
@@ -95,6 +133,9 @@ pub struct Finding {
     /// The commit that added the text (findings from `--git` history).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commit: Option<Arc<Commit>>,
+    /// The advisory and package (findings of vulnerable packages).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub vulnerability: Option<Arc<Vulnerability>>,
     /// Stable across line moves; see [`crate::fingerprint`].
     pub fingerprint: String,
     /// What tells this finding apart from others of its rule in the same place, when the
@@ -116,7 +157,7 @@ pub struct Finding {
 impl Serialize for Finding {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("Finding", 15)?;
+        let mut out = serializer.serialize_struct("Finding", 16)?;
         out.serialize_field("rule_id", &self.rule_id)?;
         out.serialize_field("rule_name", &self.rule_name)?;
         out.serialize_field("severity", &self.severity)?;
@@ -129,6 +170,9 @@ impl Serialize for Finding {
         }
         if let Some(commit) = &self.commit {
             out.serialize_field("commit", commit)?;
+        }
+        if let Some(vulnerability) = &self.vulnerability {
+            out.serialize_field("vulnerability", vulnerability)?;
         }
         out.serialize_field("fingerprint", &self.fingerprint)?;
         out.serialize_field("status", self.status.label())?;

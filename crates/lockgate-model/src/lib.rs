@@ -11,9 +11,11 @@ mod report;
 mod rule;
 mod severity;
 
-pub use finding::{Commit, Finding, FindingStatus, ObjectRef};
+pub use finding::{Commit, Finding, FindingStatus, ObjectRef, Vulnerability};
 pub use fingerprint::fingerprint;
 pub use location::{Location, Span};
-pub use report::{GateSummary, Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo};
+pub use report::{
+    GateSummary, Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo, VulnDbInfo,
+};
 pub use rule::{RuleInfo, RuleMeta};
 pub use severity::{ParseSeverityError, Severity};

@@ -117,6 +117,37 @@ impl SourceMap {
     }
 }
 
+/// The advisory database a scan matched packages against: every report that checked
+/// vulnerabilities says how old its knowledge was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnDbInfo {
+    pub path: String,
+    /// Advisories it holds.
+    pub records: usize,
+    /// When it was last written (imported or updated), RFC 3339 in UTC.
+    pub updated: String,
+    /// Whole days since then.
+    pub age_days: u64,
+    /// Packages checked against it.
+    pub packages: usize,
+}
+
+impl VulnDbInfo {
+    /// `"3 days old (updated 2026-11-20T08:00:00Z, 12,345 advisories)"`-style line for
+    /// human formats.
+    pub fn describe(&self) -> String {
+        let age = match self.age_days {
+            0 => "updated today".to_string(),
+            1 => "1 day old".to_string(),
+            days => format!("{days} days old"),
+        };
+        format!(
+            "vulnerability database {age} ({} advisories, last written {}); {} package(s) checked",
+            self.records, self.updated, self.packages
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub tool: ToolInfo,
@@ -127,6 +158,9 @@ pub struct Report {
     pub rules: BTreeMap<String, RuleInfo>,
     pub stats: ScanStats,
     pub gate: GateSummary,
+    /// The vulnerability database used, when packages were checked.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub vuln_db: Option<VulnDbInfo>,
     #[serde(skip)]
     pub sources: SourceMap,
 }

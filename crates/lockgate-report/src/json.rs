@@ -48,6 +48,9 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_field(out, "notices", &report.notices)?;
     write_field(out, "rules", &report.rules)?;
     write_field(out, "stats", &report.stats)?;
+    if let Some(db) = &report.vuln_db {
+        write_field(out, "vuln_db", db)?;
+    }
     write!(out, "  \"gate\": ")?;
     write_indented(out, &report.gate)?;
     writeln!(out)?;

@@ -49,6 +49,13 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         r#"  <testsuite name="lockgate gate" tests="1" failures="{}" errors="0" skipped="0">"#,
         usize::from(!report.gate.passed)
     )?;
+    if let Some(db) = &report.vuln_db {
+        writeln!(
+            out,
+            r#"    <properties><property name="vulnerability-database" value="{}"/></properties>"#,
+            escape(&db.describe())
+        )?;
+    }
     let verdict = format!(
         "profile {}, fail-on {}: {} open finding(s) at or above the threshold",
         report.gate.profile, report.gate.fail_on, report.gate.failing

@@ -67,6 +67,10 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         gate.suppressed,
         gate.baseline
     )?;
+    if let Some(db) = &report.vuln_db {
+        writeln!(out)?;
+        writeln!(out, "{}", capitalize(&db.describe()))?;
+    }
     for notice in &report.notices {
         writeln!(out)?;
         writeln!(
@@ -150,4 +154,13 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</details>")?;
     }
     Ok(())
+}
+
+/// The text with its first letter in upper case.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -135,6 +135,9 @@ struct ResultProperties<'a> {
     /// The commit that added a secret found in git history.
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a lockgate_model::Commit>,
+    /// The advisory and package of a vulnerable-package finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vulnerability: Option<&'a lockgate_model::Vulnerability>,
 }
 
 fn result<'a>(finding: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a> {
@@ -202,6 +205,7 @@ fn result<'a>(finding: &'a Finding, rule_index: Option<usize>) -> SarifResult<'a
             severity: finding.severity.as_str(),
             status: finding.status.label(),
             commit: finding.commit.as_deref(),
+            vulnerability: finding.vulnerability.as_deref(),
         },
     }
 }
@@ -295,11 +299,17 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 findings: &report.findings,
                 rule_ids: rule_ids.iter().map(|id| id.as_str()).collect(),
             },
-            properties: json!({
-                "profile": report.gate.profile,
-                "failOn": report.gate.fail_on.as_str(),
-                "gatePassed": report.gate.passed
-            }),
+            properties: {
+                let mut properties = json!({
+                    "profile": report.gate.profile,
+                    "failOn": report.gate.fail_on.as_str(),
+                    "gatePassed": report.gate.passed
+                });
+                if let Some(db) = &report.vuln_db {
+                    properties["vulnerabilityDatabase"] = json!(db);
+                }
+                properties
+            },
         }],
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -282,6 +282,9 @@ fn write_summary(report: &Report, style: &Style, out: &mut dyn Write) -> io::Res
         gate.suppressed,
         gate.baseline
     )?;
+    if let Some(db) = &report.vuln_db {
+        writeln!(out, "{}", db.describe())?;
+    }
     if gate.passed {
         writeln!(
             out,

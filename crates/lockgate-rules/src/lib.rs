@@ -15,6 +15,7 @@ mod kube;
 mod registry;
 mod settings;
 mod text;
+pub mod vuln_rules;
 
 pub use context::{Context, Hit, Sink};
 pub use docker::{DockerRule, docker_rules};

@@ -42,12 +42,14 @@ mod json;
 mod lines;
 mod package;
 pub mod purl;
+mod sbom_input;
 mod tree;
 mod walk;
 
 pub use catalog::{Cataloger, ConfinedFiles, FileSource, LocalFiles, MAX_FILE_BYTES, NoFiles};
 pub use error::CatalogError;
 pub use package::{Ecosystem, FoundAt, Package, PackageSet, SourcePackage};
+pub use sbom_input::{SbomPackages, read_sbom};
 pub use walk::{WalkOptions, catalog_dir, catalog_dir_with};
 
 use std::path::Path;

@@ -99,6 +99,191 @@ fn encode_into(out: &mut String, text: &str) {
     }
 }
 
+/// A parsed package-url: its type, namespace, name, version and qualifiers, every
+/// component percent-decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purl {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+    pub qualifiers: Vec<(String, String)>,
+}
+
+impl Purl {
+    /// Parses `pkg:type/namespace/name@version?qualifiers#subpath`. `None` for text that
+    /// is not a purl (no `pkg:` scheme, no name, bad percent-encoding).
+    pub fn parse(text: &str) -> Option<Purl> {
+        let rest = text.trim().strip_prefix("pkg:")?.trim_start_matches('/');
+        let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+        let (rest, qualifiers) = match rest.split_once('?') {
+            Some((before, query)) => (before, parse_qualifiers(query)?),
+            None => (rest, Vec::new()),
+        };
+        let (kind, path) = rest.split_once('/')?;
+        // The version follows the last `@` of the path: npm scopes (`%40scope`) are
+        // encoded, but some writers leave them as `@scope`.
+        let (path, version) = match path.rsplit_once('@') {
+            Some((before, version)) if !before.is_empty() && !before.ends_with('/') => {
+                (before, Some(decode(version)?))
+            }
+            _ => (path, None),
+        };
+        let mut segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(decode)
+            .collect::<Option<_>>()?;
+        let name = segments.pop().filter(|n| !n.is_empty())?;
+        let namespace = (!segments.is_empty()).then(|| segments.join("/"));
+        Some(Purl {
+            kind: kind.to_ascii_lowercase(),
+            namespace,
+            name,
+            version: version.filter(|v| !v.is_empty()),
+            qualifiers,
+        })
+    }
+
+    /// A qualifier's value.
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The ecosystem and the package name as the ecosystem spells it, for the types
+    /// lockgate catalogs; `None` for other types (and for distros other than Debian and
+    /// Alpine, whose advisories are filed under other ecosystems).
+    pub fn ecosystem_name(&self) -> Option<(Ecosystem, String)> {
+        let joined = |separator: &str| match &self.namespace {
+            Some(namespace) => format!("{namespace}{separator}{}", self.name),
+            None => self.name.clone(),
+        };
+        let ecosystem = match self.kind.as_str() {
+            "cargo" => Ecosystem::CratesIo,
+            "npm" => Ecosystem::Npm,
+            "pypi" => Ecosystem::PyPI,
+            "golang" => Ecosystem::Go,
+            "maven" => Ecosystem::Maven,
+            "gem" => Ecosystem::RubyGems,
+            "nuget" => Ecosystem::NuGet,
+            "composer" => Ecosystem::Packagist,
+            "deb" if self.namespace.as_deref() == Some("debian") => Ecosystem::Debian,
+            "apk" if self.namespace.as_deref() == Some("alpine") => Ecosystem::Alpine,
+            _ => return None,
+        };
+        let name = match ecosystem {
+            Ecosystem::Maven => joined(":"),
+            Ecosystem::Npm | Ecosystem::Go | Ecosystem::Packagist => joined("/"),
+            _ => self.name.clone(),
+        };
+        Some((ecosystem, name))
+    }
+}
+
+fn parse_qualifiers(query: &str) -> Option<Vec<(String, String)>> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((key.to_ascii_lowercase(), decode(value)?))
+        })
+        .collect()
+}
+
+/// Percent-decodes a purl component; `None` for a bad escape or bytes that are not UTF-8.
+fn decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn purls_of_every_cataloged_type_parse_back() {
+        let cases = [
+            (Ecosystem::Npm, "@babel/core", "7.0.0"),
+            (Ecosystem::Npm, "lodash", "4.17.20"),
+            (Ecosystem::Go, "github.com/pkg/errors", "v0.9.1"),
+            (Ecosystem::Maven, "org.slf4j:slf4j-api", "1.7.30"),
+            (Ecosystem::Packagist, "symfony/http-kernel", "v5.4.0"),
+            (Ecosystem::CratesIo, "serde", "1.0.0+build.1"),
+            (Ecosystem::RubyGems, "rack", "2.2.3"),
+            (Ecosystem::NuGet, "Newtonsoft.Json", "12.0.1"),
+        ];
+        for (ecosystem, name, version) in cases {
+            let text = for_package(ecosystem, name, version);
+            let purl = Purl::parse(&text).unwrap_or_else(|| panic!("{text} did not parse"));
+            assert_eq!(purl.version.as_deref(), Some(version), "{text}");
+            assert_eq!(
+                purl.ecosystem_name(),
+                Some((ecosystem, name.to_string())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn distro_purls_keep_their_qualifiers() {
+        let text = for_distro_package(
+            Ecosystem::Debian,
+            "debian",
+            "libssl3",
+            "3.0.11-1~deb12u2",
+            &[("arch", "amd64"), ("upstream", "openssl")],
+        );
+        let purl = Purl::parse(&text).unwrap();
+        assert_eq!(
+            purl.ecosystem_name(),
+            Some((Ecosystem::Debian, "libssl3".into()))
+        );
+        assert_eq!(purl.version.as_deref(), Some("3.0.11-1~deb12u2"));
+        assert_eq!(purl.qualifier("upstream"), Some("openssl"));
+        assert_eq!(purl.qualifier("arch"), Some("amd64"));
+        let ubuntu = Purl::parse("pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1").unwrap();
+        assert_eq!(ubuntu.ecosystem_name(), None);
+    }
+
+    #[test]
+    fn hostile_or_foreign_text_is_refused_without_panic() {
+        for text in [
+            "",
+            "pkg:",
+            "pkg:npm",
+            "pkg:npm/",
+            "npm/lodash@1",
+            "pkg:npm/%zz@1",
+            "pkg:npm/a@1?x=%f",
+        ] {
+            assert_eq!(Purl::parse(text), None, "{text}");
+        }
+        let unscoped = Purl::parse("pkg:npm/@scope/name@1.0.0").unwrap();
+        assert_eq!(
+            unscoped.ecosystem_name(),
+            Some((Ecosystem::Npm, "@scope/name".into()))
+        );
+        let no_version = Purl::parse("pkg:pypi/requests").unwrap();
+        assert_eq!(no_version.version, None);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

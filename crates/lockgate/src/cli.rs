@@ -280,9 +280,24 @@ pub struct ScanSelection {
     #[arg(long)]
     pub no_render: bool,
 
-    /// What to look for, comma-separated: manifests, dockerfiles, secrets (default: all).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["manifests", "dockerfiles", "secrets"])]
+    /// What to look for, comma-separated: manifests, dockerfiles, secrets, vulns (default:
+    /// all; vulns only when the vulnerability database exists).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["manifests", "dockerfiles", "secrets", "vulns"])]
     pub scanners: Vec<String>,
+
+    /// Also check the packages of this CycloneDX or SPDX JSON document for
+    /// vulnerabilities (repeat for several). Without PATH, only the documents are scanned.
+    #[arg(long = "sbom", value_name = "FILE")]
+    pub sboms: Vec<PathBuf>,
+
+    /// The vulnerability database (default: `[vulnerabilities] db` in lockgate.toml, else
+    /// $LOCKGATE_CACHE_DIR/osv.db, else ~/.cache/lockgate/osv.db).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    /// Fail the gate when the vulnerability database is older than AGE (`7d`, `36h`, `2w`).
+    #[arg(long, value_name = "AGE")]
+    pub db_max_age: Option<String>,
 
     /// Search the git history for secrets instead of the files: every line added by the
     /// commits of RANGE (e.g. `main..HEAD`, `HEAD~20..`), or of all refs without RANGE.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use lockgate_engine::{
     Baseline, Config, Date, History, Input, PROFILES, Progress, ProgressEvent, ScanOptions,
-    Scanners, scan,
+    Scanners, VulnOptions, scan,
 };
 use lockgate_model::{Report, RuleMeta};
 use lockgate_report::{Format, WriteOptions};
@@ -217,8 +217,29 @@ fn scan_selection(
         if let Some(other) = selection.scanners.iter().find(|s| *s != "secrets") {
             bail!("--git and --staged search for secrets only; drop `--scanners {other}`");
         }
+        if !selection.sboms.is_empty() || selection.db_max_age.is_some() {
+            bail!("--git and --staged search for secrets only; drop --sbom and --db-max-age");
+        }
     }
-    if paths.is_empty() {
+    if !selection.scanners.is_empty()
+        && !selection.scanners.iter().any(|s| s == "vulns")
+        && !selection.sboms.is_empty()
+    {
+        bail!("--sbom checks packages for vulnerabilities: add `vulns` to --scanners");
+    }
+    for sbom in &selection.sboms {
+        if !sbom.is_file() {
+            bail!("SBOM {} does not exist or is not a file", sbom.display());
+        }
+    }
+    let db_max_age = selection
+        .db_max_age
+        .as_deref()
+        .map(lockgate_engine::parse_age)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--db-max-age: {e}"))?;
+    // `lockgate scan --sbom app.cdx.json` checks the document alone.
+    if paths.is_empty() && selection.sboms.is_empty() {
         paths.push(PathBuf::from("."));
     }
     let scanners = if selection.scanners.is_empty() {
@@ -228,6 +249,7 @@ fn scan_selection(
             manifests: selection.scanners.iter().any(|s| s == "manifests"),
             dockerfiles: selection.scanners.iter().any(|s| s == "dockerfiles"),
             secrets: selection.scanners.iter().any(|s| s == "secrets"),
+            vulns: selection.scanners.iter().any(|s| s == "vulns"),
         }
     };
     let mut inputs = Vec::new();
@@ -273,6 +295,19 @@ fn scan_selection(
         }
     };
     let effective = config.resolve(selection.profile.as_deref(), fail_on)?;
+    let vulns = VulnOptions {
+        db: selection
+            .db
+            .clone()
+            .or_else(|| effective.vulnerabilities.db.clone())
+            .unwrap_or_else(crate::db::default_db_path),
+        required: selection.scanners.iter().any(|s| s == "vulns")
+            || !selection.sboms.is_empty()
+            || selection.db.is_some(),
+        max_age: db_max_age.or(effective.vulnerabilities.max_age),
+        informational: effective.vulnerabilities.informational,
+        sboms: selection.sboms.clone(),
+    };
     let options = ScanOptions {
         inputs,
         config,
@@ -283,6 +318,7 @@ fn scan_selection(
         progress: terminal_progress(),
         scanners,
         history,
+        vulns,
     };
     let report = scan(&options)?;
     if options.progress.is_some() {
@@ -337,6 +373,7 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::image_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
+        .chain(lockgate_rules::vuln_rules::ALL.iter().copied())
         .chain(secrets.rules.iter().map(|r| r.meta))
         .filter(|meta| match &args.framework {
             Some(prefix) => meta

@@ -154,8 +154,10 @@ pub fn run_image(args: &ImageArgs, matches: &ArgMatches) -> anyhow::Result<ExitC
             manifests: false,
             dockerfiles: false,
             secrets: !args.no_secrets,
+            vulns: false,
         },
         history: None,
+        vulns: lockgate_engine::VulnOptions::default(),
     };
     let report = scan(&options)?;
     if options.progress.is_some() {

@@ -96,8 +96,10 @@ pub fn scan_text(text: &str, settings_toml: &str) -> Vec<Finding> {
             manifests: true,
             dockerfiles: false,
             secrets: false,
+            vulns: false,
         },
         history: None,
+        vulns: lockgate_engine::VulnOptions::default(),
     })
     .unwrap();
     report.findings
