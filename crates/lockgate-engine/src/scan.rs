@@ -498,6 +498,15 @@ fn check_packages(
         ));
         return Ok(None);
     };
+    for (distro, count) in vulns::unchecked_distros(&set) {
+        notices.push(notice(
+            NoticeLevel::Warning,
+            format!(
+                "{count} {distro} package(s) not checked for vulnerabilities: lockgate has no advisories for that distribution (Debian and Alpine are supported)"
+            ),
+            None,
+        ));
+    }
     let mut found =
         vulns::package_outcomes(analyzer, &opened.db, &set, vuln_options.informational)?;
     if let Some(max_age) = vuln_options.max_age {

@@ -117,7 +117,19 @@ pub(crate) fn package_outcomes(
     if !analyzer.effective.enabled.contains(VULNERABLE_PACKAGE.id) {
         return Ok(Vec::new());
     }
-    let queries: Vec<Query<'_>> = set.packages.iter().map(query_of).collect();
+    // Each package's ecosystem as its advisories name it (`Debian:12`); `None` for a
+    // distribution without advisories here (Ubuntu's dpkg database).
+    let ecosystems: Vec<Option<String>> = set.packages.iter().map(advisory_ecosystem).collect();
+    let checked: Vec<(&Package, &str)> = set
+        .packages
+        .iter()
+        .zip(&ecosystems)
+        .filter_map(|(package, ecosystem)| Some((package, ecosystem.as_deref()?)))
+        .collect();
+    let queries: Vec<Query<'_>> = checked
+        .iter()
+        .map(|(package, ecosystem)| query_of(package, ecosystem))
+        .collect();
     let results = lockgate_vuln::match_packages(
         db,
         &queries,
@@ -127,7 +139,7 @@ pub(crate) fn package_outcomes(
     )
     .map_err(|e| ScanError(format!("vulnerability database: {e}")))?;
     let mut by_path: BTreeMap<String, Outcome> = BTreeMap::new();
-    for (package, mut matches) in set.packages.iter().zip(results) {
+    for ((package, _), mut matches) in checked.iter().zip(results) {
         if matches.is_empty() {
             continue;
         }
@@ -146,9 +158,36 @@ pub(crate) fn package_outcomes(
     Ok(by_path.into_values().collect())
 }
 
+/// The OSV ecosystem a package's advisories are filed under: the release for OS
+/// packages whose system is known (`Debian:12`, `Alpine:v3.18`), the family otherwise.
+fn advisory_ecosystem(package: &Package) -> Option<String> {
+    match &package.distro {
+        Some(distro) => distro.osv_ecosystem(),
+        None => Some(package.ecosystem.osv_name().to_string()),
+    }
+}
+
+/// The packages of distributions that have no advisories here (Ubuntu's dpkg
+/// database), by distribution: they are reported as not checked.
+pub(crate) fn unchecked_distros(set: &PackageSet) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for package in &set.packages {
+        if let Some(distro) = &package.distro
+            && distro.osv_ecosystem().is_none()
+        {
+            let name = match &distro.version_id {
+                Some(version) => format!("{} {version}", distro.id),
+                None => distro.id.clone(),
+            };
+            *out.entry(name).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
 /// The advisory database's query for a package: distro packages under their source
 /// package (and its version when dpkg states a different one).
-fn query_of(package: &Package) -> Query<'_> {
+fn query_of<'a>(package: &'a Package, ecosystem: &'a str) -> Query<'a> {
     let (name, version) = match &package.source {
         Some(source) => (
             source.name.as_str(),
@@ -157,7 +196,7 @@ fn query_of(package: &Package) -> Query<'_> {
         None => (package.name.as_str(), package.version.as_str()),
     };
     Query {
-        ecosystem: package.ecosystem.osv_name(),
+        ecosystem,
         name,
         version,
     }

@@ -97,11 +97,29 @@ pub(crate) struct Input<'a> {
     pub fs_path: &'a Path,
     pub text: &'a str,
     pub files: &'a dyn FileSource,
+    /// For OS package databases: the system's distribution, from its os-release file.
+    pub distro: Option<crate::Distro>,
     /// Problems that do not stop this file's parse (a missing `-r` include).
     pub problems: RefCell<Vec<CatalogError>>,
 }
 
 impl Input<'_> {
+    /// The purl namespace and `distro` qualifier of an OS package: the distribution's
+    /// ID (`debian`, `ubuntu`) and `ID-VERSION_ID` (`debian-12`), else `default`.
+    pub(crate) fn distro_purl_parts(&self, default: &'static str) -> (String, String) {
+        match &self.distro {
+            Some(distro) => (
+                distro.id.clone(),
+                distro
+                    .version_id
+                    .as_ref()
+                    .map(|v| format!("{}-{v}", distro.id))
+                    .unwrap_or_default(),
+            ),
+            None => (default.to_string(), String::new()),
+        }
+    }
+
     pub(crate) fn at(&self, line: Option<u32>) -> crate::FoundAt {
         crate::FoundAt {
             path: Arc::clone(&self.path),
@@ -242,6 +260,12 @@ impl Cataloger {
             fs_path: path,
             text: text.strip_prefix('\u{feff}').unwrap_or(&text),
             files,
+            distro: match self {
+                Cataloger::DpkgStatus | Cataloger::ApkInstalled => {
+                    crate::distro::of_database(path, files)
+                }
+                _ => None,
+            },
             problems: RefCell::new(Vec::new()),
         };
         let parsed = match self {

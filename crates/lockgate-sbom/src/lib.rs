@@ -35,6 +35,7 @@
 //! not an installed version, and reporting its bound would make matching guess.
 
 mod catalog;
+mod distro;
 pub mod document;
 mod error;
 mod formats;
@@ -47,6 +48,7 @@ mod tree;
 mod walk;
 
 pub use catalog::{Cataloger, ConfinedFiles, FileSource, LocalFiles, MAX_FILE_BYTES, NoFiles};
+pub use distro::Distro;
 pub use error::CatalogError;
 pub use package::{Ecosystem, FoundAt, Package, PackageSet, SourcePackage};
 pub use sbom_input::{SbomPackages, read_sbom};

@@ -123,6 +123,9 @@ pub struct Package {
     pub commit: Option<String>,
     /// The distro source package, for Debian and Alpine packages.
     pub source: Option<SourcePackage>,
+    /// The distribution and release of an OS package database's system, when its
+    /// os-release file was found.
+    pub distro: Option<crate::Distro>,
 }
 
 impl Package {
@@ -145,6 +148,7 @@ impl Package {
             groups: Vec::new(),
             commit: None,
             source: None,
+            distro: None,
         }
     }
 

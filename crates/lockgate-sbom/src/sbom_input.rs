@@ -132,6 +132,14 @@ fn add(purl_node: &Node, stated_version: Option<&str>, path: &Arc<str>, out: &mu
         package.purl = text.to_string();
     }
     if matches!(ecosystem, Ecosystem::Debian | Ecosystem::Alpine) {
+        // `distro=debian-12` (the purl spec's qualifier; syft writes it too).
+        package.distro = purl.qualifier("distro").and_then(|d| {
+            let (id, version) = d.split_once('-').unwrap_or((d, ""));
+            (!id.is_empty()).then(|| crate::Distro {
+                id: id.to_ascii_lowercase(),
+                version_id: Some(version.to_string()).filter(|v| !v.is_empty()),
+            })
+        });
         // `upstream=openssl` or `upstream=openssl@3.0.11-1`: the source package.
         package.source = purl
             .qualifier("upstream")

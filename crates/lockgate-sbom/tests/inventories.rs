@@ -95,8 +95,11 @@ fn debian_minbase_dpkg_status_has_88_packages_with_source_packages() {
     assert_eq!(libc6.found_at.line, Some(694));
     assert_eq!(
         libc6.purl,
-        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&upstream=glibc"
+        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12&upstream=glibc"
     );
+    // The release comes from the image's own etc/os-release.
+    let distro = libc6.distro.as_ref().expect("os-release was read");
+    assert_eq!(distro.osv_ecosystem().as_deref(), Some("Debian:12"));
     find(&set, "base-files", "12.4+deb12u15");
 }
 

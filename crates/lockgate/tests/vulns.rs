@@ -547,4 +547,26 @@ Package: libssl-old\nStatus: install ok installed\nArchitecture: amd64\nSource: 
         report["findings"][0]["location"]["path"],
         "root/var/lib/dpkg/status"
     );
+
+    // Ubuntu keeps a dpkg database too, but Debian's advisories are not Ubuntu's: its
+    // packages are reported as not checked rather than matched against the wrong data.
+    let ubuntu = dir.join("ubuntu");
+    std::fs::create_dir_all(ubuntu.join("var/lib/dpkg")).unwrap();
+    std::fs::create_dir_all(ubuntu.join("etc")).unwrap();
+    std::fs::write(
+        ubuntu.join("etc/os-release"),
+        "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\n",
+    )
+    .unwrap();
+    std::fs::copy(status.join("status"), ubuntu.join("var/lib/dpkg/status")).unwrap();
+    let report = json(&lockgate(
+        &dir,
+        &["scan", "ubuntu", "--db", "osv.db", "-f", "json"],
+    ));
+    assert!(vulnerabilities(&report).is_empty(), "{report}");
+    let notices = report["notices"].to_string();
+    assert!(
+        notices.contains("3 ubuntu 22.04 package(s) not checked"),
+        "{notices}"
+    );
 }

@@ -31,16 +31,19 @@ pub(crate) fn parse(input: &Input) -> Result<Vec<Package>, CatalogError> {
             input.at(Some(stanza.line)),
         )
         .with_commit(get("c").map(String::from));
+        let (namespace, distro) = input.distro_purl_parts("alpine");
         package.purl = purl::for_distro_package(
             Ecosystem::Alpine,
-            "alpine",
+            &namespace,
             name,
             version,
             &[
                 ("arch", get("A").unwrap_or_default()),
+                ("distro", &distro),
                 ("upstream", origin.unwrap_or_default()),
             ],
         );
+        package.distro.clone_from(&input.distro);
         package.source = origin.map(|o| SourcePackage {
             name: o.to_string(),
             version: None,

@@ -101,16 +101,19 @@ fn package_of(input: &Input, stanza: &Stanza) -> Option<Package> {
         Some(v) => format!("{}@{v}", s.name),
         None => s.name.clone(),
     });
+    let (namespace, distro) = input.distro_purl_parts("debian");
     package.purl = purl::for_distro_package(
         Ecosystem::Debian,
-        "debian",
+        &namespace,
         &package.name,
         &package.version,
         &[
             ("arch", arch),
+            ("distro", &distro),
             ("upstream", upstream.as_deref().unwrap_or_default()),
         ],
     );
     package.source = source;
+    package.distro.clone_from(&input.distro);
     Some(package)
 }

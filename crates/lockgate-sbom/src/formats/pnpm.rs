@@ -314,6 +314,7 @@ mod tests {
             fs_path: std::path::Path::new("pnpm-lock.yaml"),
             text,
             files: &crate::NoFiles,
+            distro: None,
             problems: Default::default(),
         };
         parse(&input)
