@@ -110,7 +110,7 @@ fn rule_reference() -> String {
         .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::image_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
-        .chain(lockgate_rules::vuln_rules::ALL.iter().copied())
+        .chain(lockgate_rules::package_rules::ALL.iter().copied())
         .collect();
     let mut out = String::new();
     out.push_str(

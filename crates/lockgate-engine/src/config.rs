@@ -63,6 +63,40 @@ struct ConfigFile {
     waivers: Vec<WaiverFile>,
     secrets: SecretsFile,
     vulnerabilities: VulnerabilitiesFile,
+    packages: PackagesFile,
+}
+
+/// `[packages]`: the user's package policy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct PackagesFile {
+    deny: Vec<DeniedPackageFile>,
+    deny_licenses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct DeniedPackageFile {
+    purl: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// A package the policy bans (PKG-001).
+#[derive(Debug, Clone)]
+pub struct DeniedPackage {
+    /// The pattern as written (`pkg:npm/event-stream@3.3.6`).
+    pub purl: String,
+    pub pattern: lockgate_sbom::purl::Purl,
+    pub reason: Option<String>,
+}
+
+/// `[packages]` for one scan: banned packages and denied licences.
+#[derive(Debug, Clone, Default)]
+pub struct PackagePolicy {
+    pub deny: Vec<DeniedPackage>,
+    /// Licence globs (`GPL-3.0*`), compared without regard to case (PKG-002).
+    pub deny_licenses: Vec<String>,
 }
 
 /// `[vulnerabilities]`: where the advisory database is and how old it may be.
@@ -75,6 +109,8 @@ struct VulnerabilitiesFile {
     max_age: Option<String>,
     /// Also report RustSec informational notices (unmaintained, unsound).
     informational: bool,
+    /// OpenVEX documents, relative to the configuration file.
+    vex: Vec<PathBuf>,
 }
 
 /// Vulnerability matching settings for one scan (command-line flags override them).
@@ -87,6 +123,9 @@ pub struct VulnConfig {
     pub max_age: Option<std::time::Duration>,
     /// Report RustSec informational notices too.
     pub informational: bool,
+    /// OpenVEX documents from `[vulnerabilities] vex`, resolved against the config's
+    /// directory.
+    pub vex: Vec<PathBuf>,
 }
 
 /// Parses an age such as `7d`, `36h`, `90m` or `2w` (a number and one unit).
@@ -211,6 +250,7 @@ pub struct Effective {
     pub waivers: Vec<Waiver>,
     pub secrets: SecretsConfig,
     pub vulnerabilities: VulnConfig,
+    pub packages: PackagePolicy,
     /// Problems found while resolving (unknown rule IDs): shown as notices.
     pub warnings: Vec<String>,
 }
@@ -312,6 +352,26 @@ impl Config {
                 PROFILES.join(", ")
             )));
         }
+        for entry in &file.packages.deny {
+            let purl = lockgate_sbom::purl::Purl::parse(&entry.purl).ok_or_else(|| {
+                invalid(format!(
+                    "[packages] deny: `{}` is not a package-url; write e.g. `pkg:npm/event-stream` or `pkg:pypi/pycrypto@2.6.1`",
+                    entry.purl
+                ))
+            })?;
+            if purl.ecosystem_name().is_none() {
+                return Err(invalid(format!(
+                    "[packages] deny: `{}`: lockgate catalogs no `{}` packages (types: cargo, npm, pypi, golang, maven, gem, nuget, composer, deb/debian, apk/alpine)",
+                    entry.purl, purl.kind
+                )));
+            }
+        }
+        for pattern in &file.packages.deny_licenses {
+            globset::GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| invalid(format!("[packages] deny-licenses: `{pattern}`: {e}")))?;
+        }
         if let Some(age) = &file.vulnerabilities.max_age {
             parse_age(age).map_err(|e| invalid(format!("[vulnerabilities] max-age: {e}")))?;
         }
@@ -334,13 +394,14 @@ impl Config {
                 Some(rule) => (rule, waiver.advisory.clone()),
                 None if looks_like_advisory(waiver.rule.get_ref()) && waiver.advisory.is_none() => {
                     (
-                        &lockgate_rules::vuln_rules::VULNERABLE_PACKAGE,
+                        &lockgate_rules::package_rules::VULNERABLE_PACKAGE,
                         Some(waiver.rule.get_ref().clone()),
                     )
                 }
                 None => return Err(at(format!("unknown rule `{}`", waiver.rule.get_ref()))),
             };
-            if advisory.is_some() && rule.id != lockgate_rules::vuln_rules::VULNERABLE_PACKAGE.id {
+            if advisory.is_some() && rule.id != lockgate_rules::package_rules::VULNERABLE_PACKAGE.id
+            {
                 return Err(at(format!(
                     "`advisory` only applies to rule VULN-001 (vulnerable-package), not {}",
                     rule.id
@@ -430,7 +491,7 @@ impl Config {
             .map(|r| r.meta.id)
             .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta.id))
             .chain(lockgate_rules::image_rules().iter().map(|r| r.meta.id))
-            .chain(lockgate_rules::vuln_rules::ALL.iter().map(|r| r.id))
+            .chain(lockgate_rules::package_rules::ALL.iter().map(|r| r.id))
             .map(str::to_string)
             .collect();
         let secret_rules: Vec<&'static str> = lockgate_secrets::builtin_catalog()
@@ -512,6 +573,23 @@ impl Config {
                 },
                 user_rules: Arc::clone(&self.user_secret_rules),
             },
+            packages: PackagePolicy {
+                // Checked when the file was read.
+                deny: self
+                    .file
+                    .packages
+                    .deny
+                    .iter()
+                    .filter_map(|entry| {
+                        Some(DeniedPackage {
+                            pattern: lockgate_sbom::purl::Purl::parse(&entry.purl)?,
+                            purl: entry.purl.clone(),
+                            reason: entry.reason.clone(),
+                        })
+                    })
+                    .collect(),
+                deny_licenses: self.file.packages.deny_licenses.clone(),
+            },
             vulnerabilities: VulnConfig {
                 db: self.file.vulnerabilities.db.as_ref().map(|db| {
                     match self.path.as_deref().and_then(Path::parent) {
@@ -527,6 +605,16 @@ impl Config {
                     .as_deref()
                     .and_then(|age| parse_age(age).ok()),
                 informational: self.file.vulnerabilities.informational,
+                vex: self
+                    .file
+                    .vulnerabilities
+                    .vex
+                    .iter()
+                    .map(|vex| match self.path.as_deref().and_then(Path::parent) {
+                        Some(dir) => dir.join(vex),
+                        None => vex.clone(),
+                    })
+                    .collect(),
             },
             enabled,
             warnings,

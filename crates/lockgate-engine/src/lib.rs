@@ -13,18 +13,20 @@ mod date;
 mod gate;
 mod history;
 mod image;
+mod package_policy;
 mod packages;
 mod render;
 mod scan;
 mod secrets;
 mod sources;
 mod suppress;
+mod vex;
 mod vulns;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use config::{
-    CONFIG_FILE_NAME, Config, ConfigError, Effective, PROFILES, SecretsConfig, VulnConfig, Waiver,
-    find_any_rule, parse_age,
+    CONFIG_FILE_NAME, Config, ConfigError, DeniedPackage, Effective, PROFILES, PackagePolicy,
+    SecretsConfig, VulnConfig, Waiver, find_any_rule, parse_age,
 };
 pub use date::Date;
 pub use history::History;

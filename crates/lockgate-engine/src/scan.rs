@@ -446,6 +446,7 @@ fn check_packages(
     notices: &mut Vec<Notice>,
 ) -> Result<Option<lockgate_model::VulnDbInfo>, ScanError> {
     let vuln_options = &options.vulns;
+    let statements = crate::vex::load(&vuln_options.vex)?;
     let mut set = lockgate_sbom::PackageSet::default();
     for input in &options.inputs {
         if let Input::Path(path) = input {
@@ -482,6 +483,29 @@ fn check_packages(
             Some(display_path(Path::new(problem.path()))),
         ));
     }
+    // The team's own policy needs no database.
+    let mut found = crate::package_policy::package_outcomes(analyzer, &set);
+    let info = match_vulnerabilities(
+        analyzer,
+        vuln_options,
+        &set,
+        &statements,
+        &mut found,
+        notices,
+    )?;
+    merge_outcomes(outcomes, found, analyzer.effective.max_file_size);
+    Ok(info)
+}
+
+/// Matches the packages against the database, if there is one (see [`check_packages`]).
+fn match_vulnerabilities(
+    analyzer: &Analyzer<'_>,
+    vuln_options: &VulnOptions,
+    set: &lockgate_sbom::PackageSet,
+    statements: &[crate::vex::Statement],
+    found: &mut Vec<Outcome>,
+    notices: &mut Vec<Notice>,
+) -> Result<Option<lockgate_model::VulnDbInfo>, ScanError> {
     let required = vuln_options.required || vuln_options.max_age.is_some();
     if set.packages.is_empty() && !required {
         return Ok(None);
@@ -498,7 +522,7 @@ fn check_packages(
         ));
         return Ok(None);
     };
-    for (distro, count) in vulns::unchecked_distros(&set) {
+    for (distro, count) in vulns::unchecked_distros(set) {
         notices.push(notice(
             NoticeLevel::Warning,
             format!(
@@ -507,12 +531,23 @@ fn check_packages(
             None,
         ));
     }
-    let mut found =
-        vulns::package_outcomes(analyzer, &opened.db, &set, vuln_options.informational)?;
+    let mut vulnerable =
+        vulns::package_outcomes(analyzer, &opened.db, set, vuln_options.informational)?;
+    for outcome in &mut vulnerable {
+        crate::vex::apply(&mut outcome.findings, statements);
+    }
+    found.extend(vulnerable);
     if let Some(max_age) = vuln_options.max_age {
         found.extend(vulns::stale_finding(analyzer, &opened, max_age));
     }
-    // A lockfile already walked (searched for secrets) keeps one outcome.
+    let mut info = opened.info;
+    info.packages = set.packages.len();
+    Ok(Some(info))
+}
+
+/// Adds package findings to the outcomes of their files: a lockfile already walked
+/// (searched for secrets) keeps one outcome, and gets its text for code frames.
+fn merge_outcomes(outcomes: &mut Vec<Outcome>, found: Vec<Outcome>, max_file_size: u64) {
     let mut index: std::collections::HashMap<Arc<str>, usize> = outcomes
         .iter()
         .enumerate()
@@ -533,13 +568,10 @@ fn check_packages(
         let target = &mut outcomes[position];
         if target.text.is_none() {
             // The lockfile's text, for the code frames of human formats.
-            target.text = source_text(&target.path, analyzer.effective.max_file_size);
+            target.text = source_text(&target.path, max_file_size);
         }
         target.findings.extend(outcome.findings);
     }
-    let mut info = opened.info;
-    info.packages = set.packages.len();
-    Ok(Some(info))
 }
 
 /// A file's text for code frames, when it is a readable text within the size limit.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lockgate_model::{Finding, Severity, Span, VulnDbInfo, Vulnerability};
-use lockgate_rules::vuln_rules::{STALE_DATABASE, VULNERABLE_PACKAGE};
+use lockgate_rules::package_rules::{STALE_DATABASE, VULNERABLE_PACKAGE};
 use lockgate_sbom::{Package, PackageSet};
 use lockgate_vuln::{Database, Match, MatchOptions, Query, Rating};
 
@@ -34,6 +34,8 @@ pub struct VulnOptions {
     pub informational: bool,
     /// CycloneDX or SPDX documents whose packages are checked as well.
     pub sboms: Vec<PathBuf>,
+    /// OpenVEX documents whose `not_affected` and `fixed` statements suppress findings.
+    pub vex: Vec<PathBuf>,
 }
 
 /// The database, opened, and what the report says about it.

@@ -12,10 +12,10 @@ mod docker;
 pub mod engine_rules;
 mod image;
 mod kube;
+pub mod package_rules;
 mod registry;
 mod settings;
 mod text;
-pub mod vuln_rules;
 
 pub use context::{Context, Hit, Sink};
 pub use docker::{DockerRule, docker_rules};

@@ -40,6 +40,6 @@ pub fn find_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
         .chain(crate::docker_rules().iter().map(|r| r.meta))
         .chain(crate::image_rules().iter().map(|r| r.meta))
         .chain(crate::engine_rules::ALL.iter().copied())
-        .chain(crate::vuln_rules::ALL.iter().copied())
+        .chain(crate::package_rules::ALL.iter().copied())
         .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name.eq_ignore_ascii_case(id_or_name))
 }

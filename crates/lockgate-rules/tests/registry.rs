@@ -75,7 +75,7 @@ fn rules_have_unique_ids_names_docs_and_mappings() {
         .map(|r| r.meta)
         .chain(docker_rules().iter().map(|r| r.meta))
         .chain(engine_rules::ALL.iter().copied())
-        .chain(lockgate_rules::vuln_rules::ALL.iter().copied());
+        .chain(lockgate_rules::package_rules::ALL.iter().copied());
     let mut problems = Vec::new();
     for meta in all {
         if !ids.insert(meta.id) {

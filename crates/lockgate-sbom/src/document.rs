@@ -176,6 +176,13 @@ pub fn cyclonedx(set: &PackageSet, subject: &Subject<'_>) -> Value {
             if let Some(scope) = scope(package) {
                 value["scope"] = json!(scope);
             }
+            if let Some(license) = &package.license {
+                value["licenses"] = if crate::is_spdx_expression(license) {
+                    json!([{"expression": license}])
+                } else {
+                    json!([{"license": {"name": license}}])
+                };
+            }
             let mut properties =
                 vec![json!({"name": "lockgate:ecosystem", "value": package.ecosystem.osv_name()})];
             for group in &package.groups {
@@ -271,6 +278,14 @@ pub fn spdx(set: &PackageSet, subject: &Subject<'_>) -> Value {
         if !package.version.is_empty() {
             value["versionInfo"] = json!(package.version);
         }
+        // SPDX wants an expression; free-text licences stay NOASSERTION.
+        value["licenseDeclared"] = json!(
+            package
+                .license
+                .as_deref()
+                .filter(|l| crate::is_spdx_expression(l))
+                .unwrap_or("NOASSERTION")
+        );
         if !package.purl.is_empty() {
             value["externalRefs"] = json!([{
                 "referenceCategory": "PACKAGE-MANAGER",

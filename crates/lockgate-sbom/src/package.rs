@@ -126,6 +126,9 @@ pub struct Package {
     /// The distribution and release of an OS package database's system, when its
     /// os-release file was found.
     pub distro: Option<crate::Distro>,
+    /// The licence the package file states, as written (an SPDX expression such as
+    /// `MIT OR Apache-2.0` where the format uses them); empty when it states none.
+    pub license: Option<String>,
 }
 
 impl Package {
@@ -149,6 +152,7 @@ impl Package {
             commit: None,
             source: None,
             distro: None,
+            license: None,
         }
     }
 
@@ -163,9 +167,51 @@ impl Package {
         self
     }
 
+    /// Sets the stated licence; several (Composer's `license` array, which offers a
+    /// choice) are joined with `OR`.
+    pub(crate) fn with_licenses<I, S>(mut self, licenses: I) -> Package
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.license = join_licenses(licenses);
+        self
+    }
+
     pub(crate) fn with_commit(mut self, commit: Option<String>) -> Package {
         self.commit = commit.filter(|c| !c.is_empty());
         self
+    }
+}
+
+/// One licence expression for a list of licences offered as a choice: `None` for none,
+/// the licence itself for one, else `A OR (B AND C)`.
+pub(crate) fn join_licenses<I, S>(licenses: I) -> Option<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let parts: Vec<String> = licenses
+        .into_iter()
+        .map(|l| l.as_ref().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.into_iter().next(),
+        _ => Some(
+            parts
+                .iter()
+                .map(|p| {
+                    if p.contains(' ') {
+                        format!("({p})")
+                    } else {
+                        p.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        ),
     }
 }
 

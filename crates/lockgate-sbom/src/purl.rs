@@ -145,6 +145,29 @@ impl Purl {
         })
     }
 
+    /// Whether this purl, used as a pattern, covers `package`: same type, namespace and
+    /// name (PyPI names compared normalized), and the same version and qualifiers where
+    /// this purl states them (`pkg:npm/lodash` covers every lodash).
+    pub fn covers(&self, package: &Purl) -> bool {
+        let normalize = |name: &str| name.to_ascii_lowercase().replace(['_', '.'], "-");
+        let same_name = if self.kind == "pypi" {
+            normalize(&self.name) == normalize(&package.name)
+        } else {
+            self.name == package.name
+        };
+        self.kind == package.kind
+            && self.namespace == package.namespace
+            && same_name
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| package.version.as_ref() == Some(v))
+            && self
+                .qualifiers
+                .iter()
+                .all(|(key, value)| package.qualifier(key) == Some(value.as_str()))
+    }
+
     /// A qualifier's value.
     pub fn qualifier(&self, key: &str) -> Option<&str> {
         self.qualifiers
@@ -332,5 +355,19 @@ mod tests {
             ),
             "pkg:deb/debian/libc6@1%3A2.36%2Bx?arch=amd64&upstream=glibc"
         );
+    }
+
+    #[test]
+    fn patterns_cover_the_versions_and_qualifiers_they_state() {
+        let p = |text: &str| Purl::parse(text).unwrap();
+        let package = p("pkg:deb/debian/libssl3@3.0.11-1?arch=amd64&distro=debian-12");
+        assert!(p("pkg:deb/debian/libssl3").covers(&package));
+        assert!(p("pkg:deb/debian/libssl3@3.0.11-1").covers(&package));
+        assert!(p("pkg:deb/debian/libssl3?arch=amd64").covers(&package));
+        assert!(!p("pkg:deb/debian/libssl3@3.0.11-2").covers(&package));
+        assert!(!p("pkg:deb/debian/libssl3?arch=arm64").covers(&package));
+        assert!(!p("pkg:deb/ubuntu/libssl3").covers(&package));
+        assert!(p("pkg:pypi/Django_Rest@1.0").covers(&p("pkg:pypi/django-rest@1.0")));
+        assert!(!p("pkg:npm/lodash").covers(&p("pkg:npm/lodash-es@1.0.0")));
     }
 }

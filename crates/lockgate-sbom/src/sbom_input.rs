@@ -84,7 +84,7 @@ fn component(node: &Node, path: &Arc<str>, depth: usize, out: &mut SbomPackages)
     }
     let version = node.get("version").and_then(Node::as_str);
     match node.get("purl") {
-        Some(purl) => add(purl, version, path, out),
+        Some(purl) => add(purl, version, cyclonedx_license(node), path, out),
         None => out.unsupported += 1,
     }
     for nested in node.get("components").map(Node::items).unwrap_or_default() {
@@ -101,14 +101,49 @@ fn spdx_package(node: &Node, path: &Arc<str>, out: &mut SbomPackages) {
         .iter()
         .filter(|r| r.get("referenceType").and_then(Node::as_str) == Some("purl"))
         .find_map(|r| r.get("referenceLocator"));
+    // `licenseConcluded` is the author's finding; `licenseDeclared` what the package says.
+    let license = ["licenseConcluded", "licenseDeclared"]
+        .iter()
+        .filter_map(|key| node.get(key).and_then(Node::as_str))
+        .find(|l| !matches!(*l, "NOASSERTION" | "NONE" | ""))
+        .map(String::from);
     match purl {
-        Some(purl) => add(purl, version, path, out),
+        Some(purl) => add(purl, version, license, path, out),
         None => out.unsupported += 1,
     }
 }
 
+/// A CycloneDX component's licence: its `expression`, else its licences' `id`s or
+/// `name`s (a list of several is a choice, joined with `OR`).
+fn cyclonedx_license(node: &Node) -> Option<String> {
+    let entries = node.get("licenses")?.items();
+    if let Some(expression) = entries
+        .iter()
+        .find_map(|e| e.get("expression").and_then(Node::as_str))
+    {
+        return Some(expression.to_string());
+    }
+    let names: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| {
+            let license = e.get("license")?;
+            license
+                .get("id")
+                .or_else(|| license.get("name"))
+                .and_then(Node::as_str)
+        })
+        .collect();
+    crate::package::join_licenses(names)
+}
+
 /// Adds the package a purl node names; `stated_version` fills in a purl without one.
-fn add(purl_node: &Node, stated_version: Option<&str>, path: &Arc<str>, out: &mut SbomPackages) {
+fn add(
+    purl_node: &Node,
+    stated_version: Option<&str>,
+    license: Option<String>,
+    path: &Arc<str>,
+    out: &mut SbomPackages,
+) {
     let Some((purl, (ecosystem, name))) = purl_node
         .as_str()
         .and_then(Purl::parse)
@@ -127,6 +162,7 @@ fn add(purl_node: &Node, stated_version: Option<&str>, path: &Arc<str>, out: &mu
         line: Some(purl_node.span.line),
     };
     let mut package = Package::new(ecosystem, name, version, found_at);
+    package.license = license;
     if let Some(text) = purl_node.as_str() {
         // Keep the document's own purl (qualifiers included) rather than a rebuilt one.
         package.purl = text.to_string();

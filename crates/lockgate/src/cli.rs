@@ -299,6 +299,11 @@ pub struct ScanSelection {
     #[arg(long, value_name = "AGE")]
     pub db_max_age: Option<String>,
 
+    /// An OpenVEX document: its `not_affected` and `fixed` statements suppress the
+    /// matching vulnerability findings (repeat for several).
+    #[arg(long = "vex", value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+
     /// Search the git history for secrets instead of the files: every line added by the
     /// commits of RANGE (e.g. `main..HEAD`, `HEAD~20..`), or of all refs without RANGE.
     /// PATH is the repository.

@@ -307,6 +307,13 @@ fn scan_selection(
         max_age: db_max_age.or(effective.vulnerabilities.max_age),
         informational: effective.vulnerabilities.informational,
         sboms: selection.sboms.clone(),
+        vex: effective
+            .vulnerabilities
+            .vex
+            .iter()
+            .chain(&selection.vex)
+            .cloned()
+            .collect(),
     };
     let options = ScanOptions {
         inputs,
@@ -373,7 +380,7 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         .chain(lockgate_rules::docker_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::image_rules().iter().map(|r| r.meta))
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
-        .chain(lockgate_rules::vuln_rules::ALL.iter().copied())
+        .chain(lockgate_rules::package_rules::ALL.iter().copied())
         .chain(secrets.rules.iter().map(|r| r.meta))
         .filter(|meta| match &args.framework {
             Some(prefix) => meta

@@ -570,3 +570,200 @@ Package: libssl-old\nStatus: install ok installed\nArchitecture: amd64\nSource: 
         "{notices}"
     );
 }
+
+#[test]
+fn openvex_statements_suppress_what_they_cover() {
+    let dir = project("vuln-vex", "jquery-2017-09");
+    std::fs::write(
+        dir.join("app.vex.json"),
+        r#"{
+  "@context": "https://openvex.dev/ns/v0.2.0",
+  "@id": "https://example.com/vex/app-1",
+  "author": "team-web",
+  "timestamp": "2024-01-01T00:00:00Z",
+  "version": 1,
+  "statements": [
+    {"vulnerability": {"name": "CVE-2021-44906"},
+     "products": [{"@id": "pkg:npm/minimist@0.0.8"}],
+     "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path",
+     "impact_statement": "only our build scripts parse arguments"},
+    {"vulnerability": {"name": "GHSA-35jh-r3h4-6jhm"},
+     "products": [{"@id": "pkg:oci/app", "subcomponents": [{"@id": "pkg:npm/lodash"}]}],
+     "status": "fixed"},
+    {"vulnerability": {"name": "CVE-2021-23337"},
+     "timestamp": "2025-06-01T00:00:00Z",
+     "products": [{"@id": "pkg:npm/lodash@4.17.4"}],
+     "status": "affected", "action_statement": "upgrade"},
+    {"vulnerability": {"name": "CVE-2019-10744"},
+     "products": [{"@id": "pkg:npm/lodash"}],
+     "status": "under_investigation"}
+  ]
+}"#,
+    )
+    .unwrap();
+    let output = lockgate(
+        &dir,
+        &[
+            "scan",
+            "app",
+            "--db",
+            "osv.db",
+            "--vex",
+            "app.vex.json",
+            "-f",
+            "json",
+        ],
+    );
+    let report = json(&output);
+    let suppressed: BTreeSet<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "suppressed")
+        .map(|f| {
+            let v = &f["vulnerability"];
+            (
+                v["package"].as_str().unwrap().to_string(),
+                v["version"].as_str().unwrap().to_string(),
+                v["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("minimist", "0.0.8", MINIMIST_2021),
+        // `fixed` for every lodash, except 4.17.4 where a later statement says affected.
+        ("lodash", "2.4.2", LODASH_INJECTION),
+        ("lodash", "3.10.1", LODASH_INJECTION),
+        ("lodash", "4.3.0", LODASH_INJECTION),
+    ]
+    .iter()
+    .map(|(p, v, id)| (p.to_string(), v.to_string(), id.to_string()))
+    .collect();
+    assert_eq!(suppressed, expected);
+    let reason = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["vulnerability"]["package"] == "minimist" && f["status"] == "suppressed")
+        .map(|f| f["reason"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        reason.contains("not_affected, vulnerable_code_not_in_execute_path: only our build"),
+        "{reason}"
+    );
+    assert_eq!(report["gate"]["suppressed"], 4);
+
+    std::fs::write(dir.join("bad.vex.json"), r#"{"statements": []}"#).unwrap();
+    let bad = lockgate(
+        &dir,
+        &["scan", "app", "--db", "osv.db", "--vex", "bad.vex.json"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("bad.vex.json") && stderr.contains("OpenVEX"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_package_policy_bans_packages_and_denied_licences() {
+    let dir = scratch("pkg-policy");
+    let alpine = vulndata().join("inventories/alpine-3.18-scalibr-fixture");
+    let root = dir.join("alpine");
+    std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
+    std::fs::copy(
+        alpine.join("lib/apk/db/installed"),
+        root.join("lib/apk/db/installed"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("web")).unwrap();
+    std::fs::write(
+        dir.join("web/package-lock.json"),
+        r#"{
+  "name": "web",
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "web"},
+    "node_modules/event-stream": {"version": "3.3.6", "license": "MIT"},
+    "node_modules/dual": {"version": "1.0.0", "license": "(MIT OR GPL-3.0-only)"},
+    "node_modules/strong": {"version": "2.0.0", "license": "AGPL-3.0-or-later"}
+  }
+}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("lockgate.toml"),
+        r#"
+[packages]
+deny = [
+  { purl = "pkg:npm/event-stream@3.3.6", reason = "compromised release (flatmap-stream)" },
+  { purl = "pkg:apk/alpine/busybox" },
+]
+deny-licenses = ["GPL-*", "agpl-*"]
+"#,
+    )
+    .unwrap();
+    // No vulnerability database is needed for the team's own policy.
+    let output = without_database(&dir, &["scan", "web", "alpine", "-f", "json"]);
+    assert_eq!(output.status.code(), Some(1), "PKG rules are high");
+    let report = json(&output);
+    let found: BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            let package = message.split(' ').next().unwrap().to_string();
+            (f["rule_id"].as_str().unwrap().to_string(), package)
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("PKG-001", "event-stream"),
+        ("PKG-001", "busybox"),
+        ("PKG-002", "strong"),
+        // GPL-2.0-only Alpine packages; `musl-utils` is `MIT AND BSD-2-Clause AND
+        // GPL-2.0-or-later`, which imposes the GPL too.
+        ("PKG-002", "alpine-baselayout"),
+        ("PKG-002", "alpine-baselayout-data"),
+        ("PKG-002", "apk-tools"),
+        ("PKG-002", "busybox"),
+        ("PKG-002", "busybox-binsh"),
+        ("PKG-002", "scanelf"),
+        ("PKG-002", "ssl_client"),
+        ("PKG-002", "musl-utils"),
+    ]
+    .iter()
+    .map(|(r, p)| (r.to_string(), p.to_string()))
+    .collect();
+    assert_eq!(found, expected, "`dual` can be taken under MIT");
+    let banned = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "PKG-001" && f["location"]["path"] == "web/package-lock.json")
+        .unwrap();
+    assert!(
+        banned["message"]
+            .as_str()
+            .unwrap()
+            .contains("compromised release")
+    );
+    let line = line_of(
+        &dir.join("web/package-lock.json"),
+        banned["location"]["line"].as_u64().unwrap(),
+    );
+    assert!(line.contains("node_modules/event-stream"), "{line}");
+
+    std::fs::write(
+        dir.join("lockgate.toml"),
+        "[packages]\ndeny = [{ purl = \"event-stream\" }]\n",
+    )
+    .unwrap();
+    let bad = without_database(&dir, &["scan", "web"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not a package-url"),
+        "{bad:?}"
+    );
+}

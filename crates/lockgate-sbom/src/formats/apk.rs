@@ -30,7 +30,8 @@ pub(crate) fn parse(input: &Input) -> Result<Vec<Package>, CatalogError> {
             version,
             input.at(Some(stanza.line)),
         )
-        .with_commit(get("c").map(String::from));
+        .with_commit(get("c").map(String::from))
+        .with_licenses(get("L"));
         let (namespace, distro) = input.distro_purl_parts("alpine");
         package.purl = purl::for_distro_package(
             Ecosystem::Alpine,

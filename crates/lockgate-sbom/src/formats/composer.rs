@@ -22,10 +22,22 @@ pub(crate) fn parse(input: &Input) -> Result<Vec<Package>, CatalogError> {
                 .entry("name")
                 .and_then(|(key, _)| line_of(key))
                 .or(line_of(entry));
+            let licenses: Vec<String> = entry
+                .get("license")
+                .map(|l| match l.as_str() {
+                    Some(one) => vec![one.to_string()],
+                    None => l
+                        .items()
+                        .iter()
+                        .filter_map(|i| i.as_str().map(String::from))
+                        .collect(),
+                })
+                .unwrap_or_default();
             packages.push(
                 Package::new(Ecosystem::Packagist, name, version, input.at(line))
                     .with_commit(commit)
-                    .with_groups(groups.iter().copied()),
+                    .with_groups(groups.iter().copied())
+                    .with_licenses(licenses),
             );
         }
     }

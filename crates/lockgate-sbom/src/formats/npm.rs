@@ -56,6 +56,7 @@ impl Output<'_, '_> {
         commit: Option<String>,
         groups: Vec<&str>,
         line: Option<u32>,
+        license: Option<String>,
     ) {
         let identity = format!("{name}@{}", commit.as_deref().unwrap_or(&version));
         if let Some(&index) = self.seen.get(&identity) {
@@ -68,7 +69,8 @@ impl Output<'_, '_> {
         self.packages.push(
             Package::new(Ecosystem::Npm, name, version, self.input.at(line))
                 .with_commit(commit)
-                .with_groups(groups),
+                .with_groups(groups)
+                .with_licenses(license),
         );
     }
 
@@ -91,7 +93,9 @@ impl Output<'_, '_> {
         } else {
             vec![]
         };
-        self.push(name, version, commit, groups, line_of(key));
+        // v2/v3 entries copy `license` from the package's package.json.
+        let license = text(detail, "license");
+        self.push(name, version, commit, groups, line_of(key), license);
     }
 
     fn v1_dependencies(&mut self, parent: &Node, depth: usize) {
@@ -126,7 +130,7 @@ impl Output<'_, '_> {
                 (false, true) => vec!["optional"],
                 (false, false) => vec![],
             };
-            self.push(name, version, commit, groups, line_of(key));
+            self.push(name, version, commit, groups, line_of(key), None);
             self.v1_dependencies(detail, depth + 1);
         }
     }
