@@ -5,6 +5,7 @@ pub(crate) mod cargo;
 pub(crate) mod composer;
 pub(crate) mod dpkg;
 pub(crate) mod gemfile;
+pub(crate) mod gobinary;
 pub(crate) mod gomod;
 pub(crate) mod gradle;
 pub(crate) mod maven;

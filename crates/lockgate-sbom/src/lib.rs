@@ -30,6 +30,7 @@
 //! | `pom.xml` | Maven | `<dependency>` | scope (`test`, `provided`, ...) | — |
 //! | `var/lib/dpkg/status`, `status.d/*` | Debian | stanza | — | `Source:` package |
 //! | `lib/apk/db/installed` | Alpine | stanza | — | `o:` origin, `c:` commit |
+//! | Go binaries (ELF, Go ≥ 1.18) | Go | — | — | — |
 //!
 //! Versions are exact or empty: a range (`>=1.2` in requirements, `[1,2)` in a POM) is
 //! not an installed version, and reporting its bound would make matching guess.
@@ -71,4 +72,28 @@ pub fn catalog_file_in(path: &Path, bytes: &[u8], files: &dyn FileSource) -> Pac
         Some(cataloger) => cataloger.catalog(path, bytes, files),
         None => PackageSet::default(),
     }
+}
+
+/// Catalogs a Go binary from its embedded build information (ELF files built by Go 1.18
+/// or later): its modules and the Go release that built it. A file that is no ELF
+/// binary, or one not built by Go, gives an empty set; only the section headers and the
+/// build-info section are read.
+pub fn catalog_go_binary<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    file: &mut R,
+) -> PackageSet {
+    let shown: std::sync::Arc<str> = std::sync::Arc::from(path.to_string_lossy().as_ref());
+    let mut set = PackageSet::default();
+    match formats::gobinary::read_buildinfo(file) {
+        Ok(None) => {}
+        Ok(Some(section)) => match formats::gobinary::packages(&shown, &section) {
+            Ok(packages) => set.packages = packages,
+            Err(error) => set.problems.push(error),
+        },
+        Err(source) => set.problems.push(CatalogError::Read {
+            path: shown,
+            source,
+        }),
+    }
+    set
 }

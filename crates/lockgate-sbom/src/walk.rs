@@ -120,10 +120,11 @@ fn walk(
             if !skipped && depth < options.max_depth {
                 walk(&path, depth + 1, options, files, set);
             }
-        } else if file_type.is_file()
-            && let Some(cataloger) = Cataloger::for_path(&path)
-        {
-            catalog_one(&path, cataloger, options, files, set);
+        } else if file_type.is_file() {
+            match Cataloger::for_path(&path) {
+                Some(cataloger) => catalog_one(&path, cataloger, options, files, set),
+                None => catalog_if_go_binary(&path, set),
+            }
         }
     }
 }
@@ -155,6 +156,29 @@ fn catalog_one(
         }
     };
     set.extend(cataloger.catalog(path, &bytes, files));
+}
+
+/// Executable ELF files are read for Go build information (only their headers and one
+/// section); other files are not opened.
+fn catalog_if_go_binary(path: &Path, set: &mut PackageSet) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let executable = fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
+        if !executable {
+            return;
+        }
+    }
+    let Ok(mut file) = fs::File::open(path) else {
+        return;
+    };
+    let mut prefix = [0u8; 4];
+    if std::io::Read::read_exact(&mut file, &mut prefix).is_err()
+        || !crate::formats::gobinary::is_elf(&prefix)
+    {
+        return;
+    }
+    set.extend(crate::catalog_go_binary(path, &mut file));
 }
 
 fn path_text(path: &Path) -> Arc<str> {

@@ -198,3 +198,35 @@ fn a_missing_root_is_a_read_problem() {
         [CatalogError::Read { .. }]
     ));
 }
+
+/// A real Go binary installed by the test command (Debian's `docker-registry`, from
+/// scripts/testimage/packages.txt): its build information names the Go release.
+#[test]
+fn go_binaries_are_cataloged_from_their_build_information() {
+    let binary = Path::new("/usr/bin/docker-registry");
+    assert!(
+        binary.is_file(),
+        "{} is missing: run scripts/test, which installs scripts/testimage/packages.txt",
+        binary.display()
+    );
+    let dir = std::env::temp_dir().join(format!("lockgate-gobinary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::copy(binary, dir.join("bin/registry")).unwrap();
+    let set = catalog_dir(&dir);
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    let stdlib: Vec<_> = set.packages.iter().filter(|p| p.name == "stdlib").collect();
+    assert_eq!(stdlib.len(), 1, "{:?}", set.packages);
+    let version = &stdlib[0].version;
+    assert!(
+        version.split('.').count() >= 2 && version.split('.').all(|p| p.parse::<u32>().is_ok()),
+        "{version}"
+    );
+    assert!(stdlib[0].found_at.path.ends_with("bin/registry"));
+    // The same bytes without the executable bit are not opened.
+    let plain = dir.join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::write(plain.join("registry"), std::fs::read(binary).unwrap()).unwrap();
+    assert!(catalog_dir(&plain).packages.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
