@@ -526,7 +526,7 @@ fn match_vulnerabilities(
         notices.push(notice(
             NoticeLevel::Warning,
             format!(
-                "{count} {distro} package(s) not checked for vulnerabilities: lockgate has no advisories for that distribution (Debian and Alpine are supported)"
+                "{count} {distro} package(s) not checked for vulnerabilities: lockgate has no advisories for that distribution (Debian, Alpine, AlmaLinux and Rocky Linux are supported)"
             ),
             None,
         ));

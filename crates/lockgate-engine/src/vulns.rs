@@ -187,10 +187,15 @@ pub(crate) fn unchecked_distros(set: &PackageSet) -> BTreeMap<String, usize> {
     out
 }
 
-/// The advisory database's query for a package: distro packages under their source
-/// package (and its version when dpkg states a different one).
+/// The advisory database's query for a package: Debian and Alpine packages under their
+/// source package (and its version when dpkg states a different one), as those
+/// distributions file advisories; rpm distributions name binary packages.
 fn query_of<'a>(package: &'a Package, ecosystem: &'a str) -> Query<'a> {
-    let (name, version) = match &package.source {
+    let by_source = matches!(
+        package.ecosystem,
+        lockgate_sbom::Ecosystem::Debian | lockgate_sbom::Ecosystem::Alpine
+    );
+    let (name, version) = match package.source.as_ref().filter(|_| by_source) {
         Some(source) => (
             source.name.as_str(),
             source.version.as_deref().unwrap_or(&package.version),
@@ -223,9 +228,14 @@ fn package_finding(
     } else {
         format!("{} ({})", found.id, cves.join(", "))
     };
+    let by_source = matches!(
+        package.ecosystem,
+        lockgate_sbom::Ecosystem::Debian | lockgate_sbom::Ecosystem::Alpine
+    );
     let via_source = package
         .source
         .as_ref()
+        .filter(|_| by_source)
         .filter(|s| s.name != package.name)
         .map(|s| format!(" (source package {})", s.name))
         .unwrap_or_default();

@@ -165,11 +165,12 @@ pub enum Cataloger {
     MavenPom,
     DpkgStatus,
     ApkInstalled,
+    RpmSqlite,
 }
 
 impl Cataloger {
     /// Every cataloger, in the order a directory walk tries them.
-    pub const ALL: [Cataloger; 16] = [
+    pub const ALL: [Cataloger; 17] = [
         Cataloger::CargoLock,
         Cataloger::NpmLock,
         Cataloger::YarnLock,
@@ -186,6 +187,7 @@ impl Cataloger {
         Cataloger::MavenPom,
         Cataloger::DpkgStatus,
         Cataloger::ApkInstalled,
+        Cataloger::RpmSqlite,
     ];
 
     /// A short stable name (`cargo-lock`, `dpkg-status`), for reports and options.
@@ -207,6 +209,7 @@ impl Cataloger {
             Cataloger::MavenPom => "maven-pom",
             Cataloger::DpkgStatus => "dpkg-status",
             Cataloger::ApkInstalled => "apk-installed",
+            Cataloger::RpmSqlite => "rpm-sqlite",
         }
     }
 
@@ -234,6 +237,11 @@ impl Cataloger {
             "pom.xml" => Cataloger::MavenPom,
             "status" if parent.ends_with("var/lib/dpkg") => Cataloger::DpkgStatus,
             "installed" if parent.ends_with("lib/apk/db") => Cataloger::ApkInstalled,
+            "rpmdb.sqlite"
+                if parent.ends_with("var/lib/rpm") || parent.ends_with("usr/lib/sysimage/rpm") =>
+            {
+                Cataloger::RpmSqlite
+            }
             _ if parent.ends_with("var/lib/dpkg/status.d") && !file_name.ends_with(".md5sums") => {
                 // Distroless images: one status stanza per file.
                 Cataloger::DpkgStatus
@@ -254,14 +262,18 @@ impl Cataloger {
     /// one problem; problems that do not stop the parse (a missing include) come with
     /// the packages that could be read.
     pub fn catalog(self, path: &Path, bytes: &[u8], files: &dyn FileSource) -> PackageSet {
-        let text = String::from_utf8_lossy(bytes);
+        let text = match self {
+            // Binary: read from the bytes by its own parser.
+            Cataloger::RpmSqlite => std::borrow::Cow::Borrowed(""),
+            _ => String::from_utf8_lossy(bytes),
+        };
         let input = Input {
             path: Arc::from(path.to_string_lossy().as_ref()),
             fs_path: path,
             text: text.strip_prefix('\u{feff}').unwrap_or(&text),
             files,
             distro: match self {
-                Cataloger::DpkgStatus | Cataloger::ApkInstalled => {
+                Cataloger::DpkgStatus | Cataloger::ApkInstalled | Cataloger::RpmSqlite => {
                     crate::distro::of_database(path, files)
                 }
                 _ => None,
@@ -285,6 +297,8 @@ impl Cataloger {
             Cataloger::MavenPom => formats::maven::parse(&input),
             Cataloger::DpkgStatus => formats::dpkg::parse(&input),
             Cataloger::ApkInstalled => formats::apk::parse(&input),
+            // A binary SQLite file: parsed from the bytes, not the lossy text.
+            Cataloger::RpmSqlite => formats::rpm::parse(&input, bytes),
         };
         let mut set = PackageSet {
             packages: Vec::new(),

@@ -24,10 +24,15 @@ pub struct Distro {
 /// os-release file can be read.
 pub(crate) fn of_database(database: &Path, files: &dyn FileSource) -> Option<Distro> {
     let text = database.to_string_lossy().replace('\\', "/");
-    let root_end = ["var/lib/dpkg/", "lib/apk/db/"]
-        .iter()
-        .filter_map(|marker| text.rfind(marker))
-        .min()?;
+    let root_end = [
+        "var/lib/dpkg/",
+        "lib/apk/db/",
+        "var/lib/rpm/",
+        "usr/lib/sysimage/rpm/",
+    ]
+    .iter()
+    .filter_map(|marker| text.rfind(marker))
+    .min()?;
     let root = &text[..root_end];
     ["etc/os-release", "usr/lib/os-release"]
         .iter()
@@ -75,8 +80,18 @@ impl Distro {
                 }
                 None => "Alpine".to_string(),
             }),
+            // Their OSV advisories name binary packages per major release.
+            "almalinux" => self.major().map(|major| format!("AlmaLinux:{major}")),
+            "rocky" => self.major().map(|major| format!("Rocky Linux:{major}")),
             _ => None,
         }
+    }
+
+    fn major(&self) -> Option<&str> {
+        self.version_id
+            .as_deref()
+            .and_then(|v| v.split('.').next())
+            .filter(|m| !m.is_empty())
     }
 }
 

@@ -15,5 +15,6 @@ pub(crate) mod pipfile;
 pub(crate) mod pnpm;
 pub(crate) mod poetry;
 pub(crate) mod requirements;
+pub(crate) mod rpm;
 pub(crate) mod uv;
 pub(crate) mod yarn;

@@ -30,6 +30,7 @@
 //! | `pom.xml` | Maven | `<dependency>` | scope (`test`, `provided`, ...) | — |
 //! | `var/lib/dpkg/status`, `status.d/*` | Debian | stanza | — | `Source:` package |
 //! | `lib/apk/db/installed` | Alpine | stanza | — | `o:` origin, `c:` commit |
+//! | `var/lib/rpm/rpmdb.sqlite` | rpm | — | — | source rpm |
 //! | Go binaries (ELF, Go ≥ 1.18) | Go | — | — | — |
 //!
 //! Versions are exact or empty: a range (`>=1.2` in requirements, `[1,2)` in a POM) is

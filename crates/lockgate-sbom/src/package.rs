@@ -23,6 +23,9 @@ pub enum Ecosystem {
     Packagist,
     Debian,
     Alpine,
+    /// rpm-based distributions; their advisories are filed per distribution (see
+    /// [`crate::Distro::osv_ecosystem`]).
+    Rpm,
 }
 
 impl Ecosystem {
@@ -39,6 +42,9 @@ impl Ecosystem {
             Ecosystem::Packagist => "Packagist",
             Ecosystem::Debian => "Debian",
             Ecosystem::Alpine => "Alpine",
+            // No OSV ecosystem is named after rpm itself: a package of an unknown
+            // distribution matches nothing.
+            Ecosystem::Rpm => "RPM",
         }
     }
 
@@ -56,6 +62,7 @@ impl Ecosystem {
             Ecosystem::Packagist => "composer",
             Ecosystem::Debian => "deb",
             Ecosystem::Alpine => "apk",
+            Ecosystem::Rpm => "rpm",
         }
     }
 }

@@ -54,7 +54,8 @@ fn split_name(ecosystem: Ecosystem, name: &str) -> (Option<String>, String) {
         | Ecosystem::RubyGems
         | Ecosystem::NuGet
         | Ecosystem::Debian
-        | Ecosystem::Alpine => (None, name.to_string()),
+        | Ecosystem::Alpine
+        | Ecosystem::Rpm => (None, name.to_string()),
     }
 }
 
@@ -195,6 +196,7 @@ impl Purl {
             "composer" => Ecosystem::Packagist,
             "deb" if self.namespace.as_deref() == Some("debian") => Ecosystem::Debian,
             "apk" if self.namespace.as_deref() == Some("alpine") => Ecosystem::Alpine,
+            "rpm" => Ecosystem::Rpm,
             _ => return None,
         };
         let name = match ecosystem {

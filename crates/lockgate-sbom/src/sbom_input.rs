@@ -167,7 +167,10 @@ fn add(
         // Keep the document's own purl (qualifiers included) rather than a rebuilt one.
         package.purl = text.to_string();
     }
-    if matches!(ecosystem, Ecosystem::Debian | Ecosystem::Alpine) {
+    if matches!(
+        ecosystem,
+        Ecosystem::Debian | Ecosystem::Alpine | Ecosystem::Rpm
+    ) {
         // `distro=debian-12` (the purl spec's qualifier; syft writes it too).
         package.distro = purl.qualifier("distro").and_then(|d| {
             let (id, version) = d.split_once('-').unwrap_or((d, ""));

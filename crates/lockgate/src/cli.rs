@@ -48,7 +48,7 @@ pub enum Command {
     /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) of a directory's
     /// lockfiles and package databases, or of an image.
     #[command(
-        after_help = "Examples:\n  lockgate sbom . -o sbom.cdx.json\n  lockgate sbom --format spdx services/api\n  lockgate sbom --image ./build/app.tar -o app.cdx.json\n\nRead: Cargo.lock, package-lock.json (v1-v3), yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, uv.lock, go.mod, Gemfile.lock, composer.lock, gradle.lockfile, packages.lock.json, pom.xml, var/lib/dpkg/status, lib/apk/db/installed, and Go binaries (build info of Go 1.18+)."
+        after_help = "Examples:\n  lockgate sbom . -o sbom.cdx.json\n  lockgate sbom --format spdx services/api\n  lockgate sbom --image ./build/app.tar -o app.cdx.json\n\nRead: Cargo.lock, package-lock.json (v1-v3), yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, uv.lock, go.mod, Gemfile.lock, composer.lock, gradle.lockfile, packages.lock.json, pom.xml, var/lib/dpkg/status, lib/apk/db/installed, var/lib/rpm/rpmdb.sqlite, and Go binaries (build info of Go 1.18+)."
     )]
     Sbom(SbomArgs),
     /// Manage the offline vulnerability database (OSV advisories in one local file).
