@@ -844,22 +844,7 @@ fn kustomization_inputs(dir: &Path) -> Vec<PathBuf> {
 
 /// Resolves `.` and `..` lexically, so `overlays/prod/../../base` compares equal to the
 /// walked `base` (symlinks are not followed anyway).
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub(crate) use lockgate_model::normalize_lexically as normalize;
 
 /// The git work tree holding the first scanned path, if any: the project root that
 /// fingerprints are relative to when there is no `lockgate.toml`.

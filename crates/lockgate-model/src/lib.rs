@@ -7,6 +7,7 @@
 mod finding;
 mod fingerprint;
 mod location;
+mod path;
 mod report;
 mod rule;
 mod severity;
@@ -14,6 +15,7 @@ mod severity;
 pub use finding::{Commit, Finding, FindingStatus, ObjectRef, Vulnerability};
 pub use fingerprint::fingerprint;
 pub use location::{Location, Span};
+pub use path::normalize_lexically;
 pub use report::{
     GateSummary, Notice, NoticeLevel, Report, ScanStats, SourceMap, ToolInfo, VulnDbInfo,
 };

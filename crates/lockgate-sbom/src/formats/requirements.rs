@@ -15,7 +15,9 @@
 //! [`FileSource`]: crate::FileSource
 
 use std::collections::HashSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use lockgate_model::normalize_lexically as normalize;
 use std::sync::Arc;
 
 use crate::catalog::Input;
@@ -209,23 +211,6 @@ pub(crate) fn normalize_name(name: &str) -> String {
         }
         in_separator = false;
         out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system (the tree may be an image).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
     }
     out
 }
