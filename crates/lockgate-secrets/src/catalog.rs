@@ -123,6 +123,13 @@ pub struct SecretRule {
     /// The expression and the index of the group holding the secret, compiled on first
     /// use: a commit hook that touches three files should not pay for four hundred rules.
     compiled: OnceLock<Option<CompiledRegex>>,
+    /// The literals every match needs, found on first use apart from the expression: a
+    /// rule whose keywords occur but whose windows all lack them is never compiled
+    /// (compiling is the dearer part of a rule's first use).
+    required: OnceLock<Required>,
+    /// The `allow` expressions, compiled when the rule first finds a candidate secret:
+    /// most rules that run never do, and need not pay for compiling them.
+    allow: OnceLock<Option<Vec<regex::bytes::Regex>>>,
     pub(crate) stopwords: Vec<String>,
     pub(crate) paths: Option<GlobSet>,
 }
@@ -156,9 +163,30 @@ impl SecretRule {
             .as_ref()
     }
 
+    /// What a window must contain for the expression to have a chance (nothing for a
+    /// file-name rule).
+    pub(crate) fn required(&self) -> &Required {
+        self.required.get_or_init(|| {
+            self.spec
+                .regex
+                .as_deref()
+                .map_or(Required::Nothing, Required::of)
+        })
+    }
+
+    /// The `allow` expressions: a secret one of them matches is not reported. `None` when
+    /// one does not compile (checked like the rule's expression when the catalog loads),
+    /// which drops the rule's hits as an expression that does not compile would.
+    pub(crate) fn allow(&self) -> Option<&[regex::bytes::Regex]> {
+        self.allow
+            .get_or_init(|| build_allow(&self.spec).ok())
+            .as_deref()
+    }
+
     /// Compiles the expressions now, reporting a bad one.
     pub fn validate(&self) -> Result<(), String> {
-        build_regex(&self.spec).map(|_| ())
+        build_regex(&self.spec)?;
+        build_allow(&self.spec).map(|_| ())
     }
 
     pub(crate) fn applies_to_path(&self, path: Option<&str>) -> bool {
@@ -245,6 +273,9 @@ impl Catalog {
             let rule = compile_rule(spec.clone()).map_err(error)?;
             if eager {
                 let _ = rule.compiled.set(build_regex(&rule.spec).map_err(error)?);
+                let _ = rule
+                    .allow
+                    .set(Some(build_allow(&rule.spec).map_err(error)?));
             }
             rules.push(Arc::new(rule));
         }
@@ -292,6 +323,8 @@ fn compile_rule(spec: RuleSpec) -> Result<SecretRule, String> {
         meta,
         spec,
         compiled: OnceLock::new(),
+        required: OnceLock::new(),
+        allow: OnceLock::new(),
         stopwords,
         paths,
     })
@@ -303,10 +336,6 @@ pub(crate) struct CompiledRegex {
     pub regex: regex::bytes::Regex,
     /// The index of the group holding the secret.
     pub secret_group: usize,
-    /// What a window must contain for the expression to have a chance.
-    pub required: Required,
-    /// The rule's `allow` expressions: a secret one of them matches is not reported.
-    pub allow: Vec<regex::bytes::Regex>,
 }
 
 /// Compiles an expression in the catalog's dialect. Secrets are ASCII: ASCII classes
@@ -319,18 +348,13 @@ fn compile(pattern: &str, field: &str) -> Result<regex::bytes::Regex, String> {
         .map_err(|e| format!("invalid `{field}`: {e}"))
 }
 
-/// Compiles a rule's expression (`None` for a file-name rule) and its `allow` list, and
-/// finds its secret group: the group named `secret`, else group 1, else the whole match.
+/// Compiles a rule's expression (`None` for a file-name rule) and finds its secret group:
+/// the group named `secret`, else group 1, else the whole match.
 fn build_regex(spec: &RuleSpec) -> Result<Option<CompiledRegex>, String> {
     let Some(pattern) = spec.regex.as_deref() else {
         return Ok(None);
     };
     let regex = compile(pattern, "regex")?;
-    let allow = spec
-        .allow
-        .iter()
-        .map(|p| compile(p, "allow"))
-        .collect::<Result<Vec<_>, _>>()?;
     let group = regex
         .capture_names()
         .position(|name| name == Some("secret"))
@@ -338,9 +362,12 @@ fn build_regex(spec: &RuleSpec) -> Result<Option<CompiledRegex>, String> {
     Ok(Some(CompiledRegex {
         regex,
         secret_group: group,
-        required: Required::of(pattern),
-        allow,
     }))
+}
+
+/// Compiles a rule's `allow` list.
+fn build_allow(spec: &RuleSpec) -> Result<Vec<regex::bytes::Regex>, String> {
+    spec.allow.iter().map(|p| compile(p, "allow")).collect()
 }
 
 /// Rule metadata lives as long as the process, like the built-in registry's. Catalogs

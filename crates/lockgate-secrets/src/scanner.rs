@@ -9,7 +9,7 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use lockgate_model::Span;
 
-use crate::catalog::{Catalog, CatalogError, CompiledRegex, SecretRule};
+use crate::catalog::{Catalog, CatalogError, SecretRule};
 use crate::keywords::KeywordSet;
 use crate::{entropy::shannon_entropy, noise, redact};
 
@@ -192,17 +192,20 @@ impl Scanner {
         if path.is_some_and(|p| self.is_allowed_path(p)) {
             return Vec::new();
         }
-        let mut windows = self.candidate_windows(path, text);
-        windows.sort_unstable();
-        windows.dedup();
+        let windows = group_by_rule(self.candidate_windows(path, text), self.rules.len());
         let mut found: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
         for (rule_index, start, end) in windows {
             let rule = &self.rules[rule_index as usize];
+            let window = &text[start..end];
+            if !rule.required().may_match(window) {
+                continue;
+            }
             let Some(compiled) = rule.regex() else {
                 continue;
             };
-            let window = &text[start..end];
-            if !compiled.required.may_match(window) {
+            // Most windows hold no match: a search that may stop at the first match
+            // state, and needs no capture slots, says so for less than `captures_iter`.
+            if !compiled.regex.is_match(window) {
                 continue;
             }
             for captures in compiled.regex.captures_iter(window) {
@@ -216,7 +219,7 @@ impl Scanner {
                 let whole = captures
                     .get(0)
                     .map_or(range.clone(), |m| start + m.start()..start + m.end());
-                if self.is_noise(rule, compiled, &text[range.clone()])
+                if self.is_noise(rule, &text[range.clone()])
                     || line_allows(text, whole.start, whole.end)
                 {
                     continue;
@@ -307,7 +310,7 @@ impl Scanner {
         windows
     }
 
-    fn is_noise(&self, rule: &SecretRule, compiled: &CompiledRegex, secret: &[u8]) -> bool {
+    fn is_noise(&self, rule: &SecretRule, secret: &[u8]) -> bool {
         if noise::is_placeholder(secret) {
             return true;
         }
@@ -316,12 +319,10 @@ impl Scanner {
         {
             return true;
         }
-        if compiled
-            .allow
-            .iter()
-            .chain(&self.allow)
-            .any(|r| r.is_match(secret))
-        {
+        let Some(allow) = rule.allow() else {
+            return true;
+        };
+        if allow.iter().chain(&self.allow).any(|r| r.is_match(secret)) {
             return true;
         }
         if rule.stopwords.is_empty() && self.stopwords.is_empty() {
@@ -333,6 +334,38 @@ impl Scanner {
             .chain(&self.stopwords)
             .any(|w| lower.contains(w.as_str()))
     }
+}
+
+/// Up to this many windows are put in order by a plain sort.
+const SORTED_WINDOWS: usize = 64;
+
+/// `(rule, start, end)` windows grouped by rule, so that each rule's expression runs on all
+/// its windows in a row while its automaton is in cache, and without repeats (a line found
+/// through two keywords of one rule). Many windows are grouped by a counting sort, which
+/// keeps text order within a rule, so repeats stay next to each other: it is linear, where
+/// sorting whole tuples was 2 % of a scan's instructions. (A repeat that still slipped
+/// through would only cost time: hits are deduplicated.)
+fn group_by_rule(mut windows: Vec<(u32, usize, usize)>, rules: usize) -> Vec<(u32, usize, usize)> {
+    if windows.len() <= SORTED_WINDOWS {
+        windows.sort_unstable();
+        windows.dedup();
+        return windows;
+    }
+    let mut next = vec![0usize; rules + 1];
+    for &(rule, _, _) in &windows {
+        next[rule as usize + 1] += 1;
+    }
+    for rule in 1..next.len() {
+        next[rule] += next[rule - 1];
+    }
+    let mut grouped = vec![(0, 0, 0); windows.len()];
+    for window in windows {
+        let slot = &mut next[window.0 as usize];
+        grouped[*slot] = window;
+        *slot += 1;
+    }
+    grouped.dedup();
+    grouped
 }
 
 /// Whether a line of the match carries `lockgate:allow`.
@@ -383,5 +416,30 @@ impl<'a> LineCounter<'a> {
         let position = self.position(end.max(1) - 1);
         (self.offset, self.line, self.line_start) = saved;
         position
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_grouped_by_rule_without_repeats() {
+        // Few windows take the plain sort, many the counting sort: both must give each
+        // rule's windows together, in text order, each once.
+        for copies in [1, 40] {
+            let mut windows = Vec::new();
+            for line in 0..copies {
+                let at = 100 * line;
+                // Two keywords of rule 2 on one line, then rules 0 and 2 again.
+                windows.extend([(2, at, at + 50), (2, at, at + 50), (0, at, at + 50)]);
+                windows.push((2, at + 60, at + 90));
+            }
+            let grouped = group_by_rule(windows.clone(), 3);
+            let mut expected = windows;
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(grouped, expected, "{copies} copies");
+        }
     }
 }
