@@ -130,15 +130,33 @@ fn main() {
     let _ = std::fs::remove_file(&db_path);
 }
 
+/// Best of five calls, wall clock and this thread's CPU time (the machine may be shared:
+/// the CPU time is what matching itself costs).
 fn time(label: &str, db: &Database, queries: &[Query<'_>]) {
-    let started = Instant::now();
-    let results = match_packages(db, queries, MatchOptions::default()).unwrap();
-    let elapsed = started.elapsed();
+    let mut best: Option<(f64, f64)> = None;
+    let mut results = Vec::new();
+    for _ in 0..5 {
+        let cpu = thread_cpu_ms();
+        let started = Instant::now();
+        results = match_packages(db, queries, MatchOptions::default()).unwrap();
+        let wall = started.elapsed().as_secs_f64() * 1e3;
+        let cpu = thread_cpu_ms().zip(cpu).map_or(f64::NAN, |(b, a)| b - a);
+        if best.is_none_or(|(w, _)| wall < w) {
+            best = Some((wall, cpu));
+        }
+    }
+    let (wall, cpu) = best.unwrap();
     let matches: usize = results.iter().map(Vec::len).sum();
     let hit = results.iter().filter(|r| !r.is_empty()).count();
     println!(
-        "match {} packages ({label}): {:.1} ms, {matches} matches, {hit} packages hit",
+        "match {} packages ({label}): {wall:.1} ms (CPU {cpu:.1} ms), best of 5; {matches} matches, {hit} packages hit",
         queries.len(),
-        elapsed.as_secs_f64() * 1e3
     );
+}
+
+/// This thread's CPU time in ms (Linux: /proc/thread-self/schedstat), if available.
+fn thread_cpu_ms() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
 }

@@ -11,13 +11,16 @@
 //!
 //! ```text
 //! magic "LGVULNDB" | u32 format version | u64 n + n bytes: metadata JSON (sources, age)
-//! | u64 n + n bytes: binary index | u64 n + n bytes: the records, each compact OSV JSON
-//! index = u32 records, (u64 offset, u32 length) each
+//! | u64 n + n bytes: binary index | u64 n + n bytes: match forms (see `compact`)
+//! | u64 n + n bytes: the records, each compact OSV JSON
+//! index = u32 records, (u64 JSON offset, u32 length, u64 form offset, u32 length) each
 //!       | u32 keys, (u16 + ecosystem family, u16 + package name, u32 n, n × u32 record) each
 //! ```
 //!
 //! Opening reads the metadata and the index only (and checks every offset against the
-//! file's length); records are read on demand. Every input is hostile: files and archive
+//! file's length); records are read on demand, and the match forms in one read the first
+//! time something is matched. Format version 2 added the match forms: a file of another
+//! version is refused with a message to import again (the JSON alone cannot be matched). Every input is hostile: files and archive
 //! entries are bounded in size, archives in entry count and total size, directories in
 //! depth, and nothing in them can make this code panic.
 
@@ -25,15 +28,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::compact;
 use crate::osv::{OsvRecord, yaml_to_json};
 
 const MAGIC: &[u8; 8] = b"LGVULNDB";
-const FORMAT_VERSION: u32 = 1;
+/// 1: records and index; 2: match forms added (matching no longer parses JSON).
+const FORMAT_VERSION: u32 = 2;
 /// Largest advisory file or archive entry read (the largest real OSV record is < 2 MiB).
 pub const MAX_RECORD_FILE_BYTES: u64 = 16 << 20;
 /// Most entries read from one archive (OSV's largest, Debian's, has about 100,000).
@@ -134,12 +139,25 @@ pub struct ImportReport {
 pub struct Database {
     path: PathBuf,
     metadata: Metadata,
-    /// (offset in the records section, length) per record number.
-    records: Vec<(u64, u32)>,
+    /// Where each record's JSON and match form are, by record number.
+    records: Vec<RecordSpans>,
     /// (ecosystem family, normalized package name) → record numbers.
     index: HashMap<(String, String), Vec<u32>>,
     records_start: u64,
+    forms_start: u64,
+    forms_len: u64,
+    /// The match forms section, read whole on first use (a few MB: one read is cheaper
+    /// than one seek and read per record when a scan touches thousands of them).
+    forms: OnceLock<Vec<u8>>,
     file: Mutex<File>,
+}
+
+/// (offset, length) of a record's JSON in the records section and of its match form in
+/// the match forms section.
+#[derive(Debug, Clone, Copy)]
+struct RecordSpans {
+    json: (u64, u32),
+    form: (u64, u32),
 }
 
 /// The part of an OSV ecosystem string before the release (`Debian:12` → `Debian`).
@@ -190,8 +208,11 @@ impl Database {
         if &head[..8] != MAGIC {
             return Err(corrupt("wrong magic bytes"));
         }
-        if head[8..12] != FORMAT_VERSION.to_le_bytes() {
-            return Err(corrupt("unsupported format version"));
+        let version = u32::from_le_bytes([head[8], head[9], head[10], head[11]]);
+        if version != FORMAT_VERSION {
+            return Err(corrupt(&format!(
+                "format version {version}, written by another lockgate; this one reads version {FORMAT_VERSION}"
+            )));
         }
         let metadata_bytes = read_section(&mut file, file_len).map_err(|r| corrupt(&r))?;
         let metadata: Metadata =
@@ -199,19 +220,32 @@ impl Database {
         let index_bytes = read_section(&mut file, file_len).map_err(|r| corrupt(&r))?;
         let mut len_bytes = [0u8; 8];
         file.read_exact(&mut len_bytes)
+            .map_err(|_| corrupt("match forms section missing"))?;
+        let forms_len = u64::from_le_bytes(len_bytes);
+        let forms_start = file.stream_position().map_err(read_err)?;
+        let forms_end = forms_start
+            .checked_add(forms_len)
+            .filter(|&end| end <= file_len && forms_len <= MAX_SECTION_BYTES)
+            .ok_or_else(|| corrupt("match forms section beyond the file"))?;
+        file.seek(SeekFrom::Start(forms_end)).map_err(read_err)?;
+        file.read_exact(&mut len_bytes)
             .map_err(|_| corrupt("records section missing"))?;
         let records_len = u64::from_le_bytes(len_bytes);
         let records_start = file.stream_position().map_err(read_err)?;
         if records_start.checked_add(records_len) != Some(file_len) {
             return Err(corrupt("records section length does not match the file"));
         }
-        let (records, index) = decode_index(&index_bytes, records_len).map_err(|r| corrupt(&r))?;
+        let (records, index) =
+            decode_index(&index_bytes, records_len, forms_len).map_err(|r| corrupt(&r))?;
         Ok(Database {
             path: path.to_owned(),
             metadata,
             records,
             index,
             records_start,
+            forms_start,
+            forms_len,
+            forms: OnceLock::new(),
             file: Mutex::new(file),
         })
     }
@@ -329,16 +363,46 @@ impl Database {
 
     /// The stored JSON of one record.
     pub(crate) fn record_bytes(&self, number: u32) -> Result<Vec<u8>, DbError> {
-        let &(offset, len) = self
+        let (offset, len) = self
             .records
             .get(number as usize)
-            .ok_or_else(|| self.corrupt("record number out of range"))?;
-        let mut buffer = vec![0u8; len as usize];
+            .ok_or_else(|| self.corrupt("record number out of range"))?
+            .json;
+        self.read_at(self.records_start + offset, len as usize)
+    }
+
+    /// The match form of one record (see `compact`).
+    pub(crate) fn match_form(&self, number: u32) -> Result<&[u8], DbError> {
+        let (offset, len) = self
+            .records
+            .get(number as usize)
+            .ok_or_else(|| self.corrupt("record number out of range"))?
+            .form;
+        let forms = match self.forms.get() {
+            Some(forms) => forms,
+            None => {
+                let read = self.read_at(self.forms_start, self.forms_len as usize)?;
+                // Another thread may have read it meanwhile: either copy is the same.
+                let _ = self.forms.set(read);
+                self.forms
+                    .get()
+                    .ok_or_else(|| self.corrupt("match forms unavailable"))?
+            }
+        };
+        // Offsets were checked against the section's length when the index was read.
+        let start = offset as usize;
+        forms
+            .get(start..start + len as usize)
+            .ok_or_else(|| self.corrupt("match form beyond its section"))
+    }
+
+    fn read_at(&self, position: u64, len: usize) -> Result<Vec<u8>, DbError> {
+        let mut buffer = vec![0u8; len];
         let mut file = self
             .file
             .lock()
             .map_err(|_| self.corrupt("a reader panicked"))?;
-        file.seek(SeekFrom::Start(self.records_start + offset))
+        file.seek(SeekFrom::Start(position))
             .and_then(|_| file.read_exact(&mut buffer))
             .map_err(|source| DbError::Read {
                 path: self.path.display().to_string(),
@@ -347,7 +411,7 @@ impl Database {
         Ok(buffer)
     }
 
-    fn corrupt(&self, reason: &str) -> DbError {
+    pub(crate) fn corrupt(&self, reason: &str) -> DbError {
         DbError::Corrupt {
             path: self.path.display().to_string(),
             reason: reason.to_owned(),
@@ -375,7 +439,7 @@ fn read_section(file: &mut File, file_len: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-type DecodedIndex = (Vec<(u64, u32)>, HashMap<(String, String), Vec<u32>>);
+type DecodedIndex = (Vec<RecordSpans>, HashMap<(String, String), Vec<u32>>);
 
 /// A bounds-checked reader over the index section.
 struct Cursor<'a> {
@@ -412,24 +476,29 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn decode_index(bytes: &[u8], records_len: u64) -> Result<DecodedIndex, String> {
+fn decode_index(bytes: &[u8], records_len: u64, forms_len: u64) -> Result<DecodedIndex, String> {
     let mut cursor = Cursor { bytes };
     let count = cursor.u32()? as usize;
-    // Each entry takes 12 bytes: a count beyond that is a lie, not an allocation to make.
-    if count > bytes.len() / 12 {
+    // Each entry takes 24 bytes: a count beyond that is a lie, not an allocation to make.
+    if count > bytes.len() / 24 {
         return Err("record count beyond the index".to_owned());
     }
     let mut records = Vec::with_capacity(count);
     for _ in 0..count {
-        let offset = cursor.u64()?;
-        let len = cursor.u32()?;
-        if offset
-            .checked_add(u64::from(len))
-            .is_none_or(|end| end > records_len)
-        {
-            return Err("record beyond the records section".to_owned());
-        }
-        records.push((offset, len));
+        let mut span = |section_len: u64, what: &str| -> Result<(u64, u32), String> {
+            let offset = cursor.u64()?;
+            let len = cursor.u32()?;
+            if offset
+                .checked_add(u64::from(len))
+                .is_none_or(|end| end > section_len)
+            {
+                return Err(format!("{what} beyond its section"));
+            }
+            Ok((offset, len))
+        };
+        let json = span(records_len, "record")?;
+        let form = span(forms_len, "match form")?;
+        records.push(RecordSpans { json, form });
     }
     let keys = cursor.u32()? as usize;
     let mut index = HashMap::with_capacity(keys.min(bytes.len() / 8));
@@ -465,6 +534,7 @@ fn write_atomically(
         source,
     };
     let mut blob = Vec::new();
+    let mut forms = Vec::new();
     let mut table = Vec::with_capacity(records.len());
     let mut keys: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
     for (number, record) in records.values().enumerate() {
@@ -472,7 +542,11 @@ fn write_atomically(
         serde_json::to_writer(&mut blob, record).map_err(|e| write_err(io::Error::other(e)))?;
         let len = u32::try_from(blob.len() as u64 - offset)
             .map_err(|_| write_err(io::Error::other("record over 4 GiB")))?;
-        table.push((offset, len));
+        let form_offset = forms.len() as u64;
+        compact::encode(record, &mut forms);
+        let form_len = u32::try_from(forms.len() as u64 - form_offset)
+            .map_err(|_| write_err(io::Error::other("record over 4 GiB")))?;
+        table.push(((offset, len), (form_offset, form_len)));
         for affected in &record.affected {
             let family = ecosystem_family(&affected.package.ecosystem);
             let name = normalize_name(family, &affected.package.name);
@@ -487,9 +561,11 @@ fn write_atomically(
     }
     let mut index = Vec::new();
     index.extend_from_slice(&(table.len() as u32).to_le_bytes());
-    for (offset, len) in &table {
-        index.extend_from_slice(&offset.to_le_bytes());
-        index.extend_from_slice(&len.to_le_bytes());
+    for (json, form) in &table {
+        for (offset, len) in [json, form] {
+            index.extend_from_slice(&offset.to_le_bytes());
+            index.extend_from_slice(&len.to_le_bytes());
+        }
     }
     index.extend_from_slice(&(keys.len() as u32).to_le_bytes());
     for ((family, name), numbers) in &keys {
@@ -513,7 +589,7 @@ fn write_atomically(
         let mut out = BufWriter::new(File::create(&temp)?);
         out.write_all(MAGIC)?;
         out.write_all(&FORMAT_VERSION.to_le_bytes())?;
-        for section in [&metadata_json, &index, &blob] {
+        for section in [&metadata_json, &index, &forms, &blob] {
             out.write_all(&(section.len() as u64).to_le_bytes())?;
             out.write_all(section)?;
         }

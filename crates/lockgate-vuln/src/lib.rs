@@ -32,6 +32,7 @@
 //! Only [`Database`] and [`update`] do I/O (their inputs, the network, their own file); the orderings and
 //! the range evaluation are pure.
 
+mod compact;
 mod db;
 mod ecosystem;
 mod matcher;

@@ -1,25 +1,29 @@
 //! Exact OSV matching: which records of a [`Database`] affect a package version.
 //!
 //! A record matches when one of its `affected` entries names the package (exact name per
-//! ecosystem, PEP 503 normalization for PyPI, the ecosystem's family for releases:
-//! `Debian:12` records match `Debian` packages of any release for now, the record's own
-//! ecosystem string is kept in the [`Match`]) and the version is in its `versions` list
-//! or in one of its `SEMVER`/`ECOSYSTEM` ranges, evaluated exactly as the OSV
-//! specification's pseudo-code does. `GIT` ranges need commits, not versions, and are
-//! ignored here. Withdrawn records never match; RustSec informational notices
+//! ecosystem, PEP 503 normalization for PyPI) in the query's ecosystem and the version is
+//! in its `versions` list or in one of its `SEMVER`/`ECOSYSTEM` ranges, evaluated exactly
+//! as the OSV specification's pseudo-code does. `GIT` ranges need commits, not versions,
+//! and are ignored here. Withdrawn records never match; RustSec informational notices
 //! (`unmaintained`, `unsound`, `notice`) only when [`MatchOptions::include_informational`].
+//!
+//! Releases: a query whose ecosystem names a release (`Debian:12`, `Alpine:v3.18`) is
+//! matched by entries of that release and by entries without one (`Debian`), never by
+//! another release of the family (`Debian:11`): a fix shipped for one release says
+//! nothing about another. A query without a release (`Debian`) is matched by entries of
+//! every release. The record's own ecosystem string is kept in the [`Match`].
+//!
+//! Matching reads each record's match form (see `compact`), written at import time, not
+//! its JSON; an entry's versions and ranges are decoded and parsed only when the entry
+//! names a queried package, and only once per call.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::compact::{BodyView, EventKind, FormError, RANGE_SEMVER, RecordView};
 use crate::db::{Database, DbError, ecosystem_family, normalize_name};
-use crate::osv::{
-    AffectedPackage, Event, OsvSeverity, Range, RangeKind, null_as_default, version_list,
-};
 use crate::severity::{Severity, severity_of};
 use crate::{Ecosystem, Version, VersionScheme};
 
@@ -72,14 +76,15 @@ pub fn match_package(
 }
 
 /// The records affecting each query, in query order. Each version is parsed once per
-/// ordering; each record is read, parsed and has its range events parsed once per call,
-/// however many packages share it.
+/// ordering; each record's match form is decoded, and each entry's range events parsed,
+/// once per call, however many packages share it.
 pub fn match_packages(
     db: &Database,
     queries: &[Query<'_>],
     options: MatchOptions,
 ) -> Result<Vec<Vec<Match>>, DbError> {
-    let mut cache: HashMap<u32, Rc<Prepared>> = HashMap::new();
+    // By record number: a vector rather than a map, since a large scan touches most.
+    let mut prepared: Vec<Option<Prepared<'_>>> = Vec::new();
     let mut results = Vec::with_capacity(queries.len());
     for query in queries {
         let numbers = db.record_numbers(query.ecosystem, query.name);
@@ -87,15 +92,22 @@ pub fn match_packages(
         if !numbers.is_empty() {
             let target = Target::new(query);
             for &number in numbers {
-                let prepared = match cache.get(&number) {
-                    Some(prepared) => Rc::clone(prepared),
-                    None => {
-                        let prepared = Rc::new(Prepared::new(lean_record(db, number)?));
-                        cache.insert(number, Rc::clone(&prepared));
-                        prepared
-                    }
+                let slot = number as usize;
+                if prepared.len() <= slot {
+                    prepared.resize_with(db.record_count().max(slot + 1), || None);
+                }
+                if prepared[slot].is_none() {
+                    let view = RecordView::decode(db.match_form(number)?)
+                        .map_err(|reason| corrupt_record(db, number, reason))?;
+                    prepared[slot] = Some(Prepared::new(view));
+                }
+                let Some(record) = &prepared[slot] else {
+                    continue;
                 };
-                if let Some(found) = prepared.match_target(&target, options) {
+                if let Some(found) = record
+                    .match_target(&target, options)
+                    .map_err(|reason| corrupt_record(db, number, reason))?
+                {
                     matches.push(found);
                 }
             }
@@ -105,98 +117,15 @@ pub fn match_packages(
     Ok(results)
 }
 
-/// The fields of an OSV record matching reads. Parsing only these (serde skips the rest,
-/// `details`, `references`, Go's symbol lists, without building values) is what keeps
-/// matching cheap when many records are touched.
-#[derive(Deserialize)]
-struct LeanRecord {
-    id: String,
-    #[serde(default)]
-    withdrawn: Option<IgnoredAny>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    aliases: Vec<String>,
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    severity: Vec<OsvSeverity>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    affected: Vec<LeanAffected>,
-    #[serde(default)]
-    database_specific: LeanDatabaseSpecific,
-}
-
-#[derive(Deserialize)]
-struct LeanAffected {
-    #[serde(default)]
-    package: AffectedPackage,
-    #[serde(default, deserialize_with = "null_as_default")]
-    ranges: Vec<Range>,
-    #[serde(default, deserialize_with = "version_list")]
-    versions: Vec<String>,
-    #[serde(default)]
-    database_specific: LeanDatabaseSpecific,
-}
-
-/// `informational` (RustSec) and `severity` (GHSA's rating), when they are strings.
-#[derive(Default)]
-struct LeanDatabaseSpecific {
-    informational: Option<String>,
-    severity: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for LeanDatabaseSpecific {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Any shape is accepted (the import validated the record as OSV): only string
-        // values of the two keys are read.
-        #[derive(Deserialize)]
-        struct Fields {
-            #[serde(default)]
-            informational: Option<serde_json::Value>,
-            #[serde(default)]
-            severity: Option<serde_json::Value>,
-        }
-        let text = |v: Option<serde_json::Value>| match v {
-            Some(serde_json::Value::String(s)) => Some(s),
-            _ => None,
-        };
-        Ok(
-            match Option::<serde_json::Value>::deserialize(deserializer)? {
-                Some(value @ serde_json::Value::Object(_)) => {
-                    match serde_json::from_value::<Fields>(value) {
-                        Ok(fields) => LeanDatabaseSpecific {
-                            informational: text(fields.informational),
-                            severity: text(fields.severity),
-                        },
-                        Err(_) => LeanDatabaseSpecific::default(),
-                    }
-                }
-                _ => LeanDatabaseSpecific::default(),
-            },
-        )
-    }
-}
-
-impl LeanRecord {
-    fn informational(&self) -> Option<&str> {
-        self.database_specific.informational.as_deref().or_else(|| {
-            self.affected
-                .iter()
-                .find_map(|a| a.database_specific.informational.as_deref())
-        })
-    }
-}
-
-fn lean_record(db: &Database, number: u32) -> Result<LeanRecord, DbError> {
-    let bytes = db.record_bytes(number)?;
-    serde_json::from_slice(&bytes).map_err(|e| DbError::Corrupt {
-        path: db.path().display().to_string(),
-        reason: format!("record {number}: {e}"),
-    })
+fn corrupt_record(db: &Database, number: u32, reason: FormError) -> DbError {
+    db.corrupt(&format!("record {number}: {reason}"))
 }
 
 /// A query's package, with its version parsed lazily once per ordering.
 struct Target<'a> {
     family: &'a str,
+    /// The release the query names (`12` of `Debian:12`), if any.
+    release: Option<&'a str>,
     name: String,
     text: &'a str,
     parsed: RefCell<Vec<(VersionScheme, Rc<Version>)>>,
@@ -207,6 +136,7 @@ impl<'a> Target<'a> {
         let family = ecosystem_family(query.ecosystem);
         Target {
             family,
+            release: release_of(query.ecosystem),
             name: normalize_name(family, query.name),
             text: query.version.trim(),
             parsed: RefCell::new(Vec::new()),
@@ -222,6 +152,32 @@ impl<'a> Target<'a> {
         parsed.push((scheme, Rc::clone(&v)));
         v
     }
+
+    /// Whether an entry of ecosystem `ecosystem` (same family) applies to this target's
+    /// release: see the module docs.
+    fn admits_release(&self, ecosystem: &str) -> bool {
+        match (self.release, release_of(ecosystem)) {
+            (Some(wanted), Some(stated)) => same_release(wanted, stated),
+            _ => true,
+        }
+    }
+}
+
+/// The release part of an OSV ecosystem string: everything after the first colon
+/// (`Debian:12` → `12`, `Ubuntu:22.04:LTS` → `22.04:LTS`), `None` when absent or empty.
+fn release_of(ecosystem: &str) -> Option<&str> {
+    let (_, release) = ecosystem.split_once(':')?;
+    Some(release.trim()).filter(|r| !r.is_empty())
+}
+
+/// Releases compare exactly, except for the `v` Alpine writes before its release
+/// numbers (`Alpine:v3.18`) and `/etc/alpine-release` does not (`3.18`).
+fn same_release(a: &str, b: &str) -> bool {
+    let bare = |r: &'_ str| -> String {
+        let r = r.strip_prefix(['v', 'V']).unwrap_or(r);
+        r.to_owned()
+    };
+    a == b || bare(a) == bare(b)
 }
 
 /// A range event with its version parsed; `Introduced(None)` is `introduced: "0"`.
@@ -233,148 +189,178 @@ enum ParsedEvent {
 
 /// A `SEMVER` or `ECOSYSTEM` range, parsed in its ordering.
 struct PreparedRange {
-    /// Index into the entry's `ranges`.
-    index: usize,
     scheme: VersionScheme,
     events: Vec<ParsedEvent>,
     /// `limit` events; `None` is `*`.
     limits: Vec<Option<Version>>,
 }
 
-/// An `affected` entry ready for matching.
-struct PreparedEntry {
-    /// Index into the record's `affected`.
-    index: usize,
-    family: String,
-    name: String,
+/// An entry's versions and ranges, ready for matching.
+struct PreparedBody<'a> {
+    /// Sorted at import time: looked up by binary search.
+    versions: Vec<&'a str>,
     ranges: Vec<PreparedRange>,
 }
 
-/// A record with everything matching needs parsed ahead.
-struct Prepared {
-    record: LeanRecord,
-    entries: Vec<PreparedEntry>,
+/// An `affected` entry: its package, and its body prepared on first use.
+struct PreparedEntry<'a> {
+    ecosystem: &'a str,
+    family: &'a str,
+    name: &'a str,
+    body: OnceCell<Result<PreparedBody<'a>, FormError>>,
 }
 
-impl Prepared {
-    fn new(record: LeanRecord) -> Prepared {
-        let entries = record
-            .affected
+/// A record's match form with what matching derives from it, each computed once.
+struct Prepared<'a> {
+    view: RecordView<'a>,
+    entries: Vec<PreparedEntry<'a>>,
+    severity: OnceCell<Option<Severity>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(view: RecordView<'a>) -> Prepared<'a> {
+        let entries = view
+            .entries
             .iter()
-            .enumerate()
-            .map(|(index, affected)| {
-                let family = ecosystem_family(&affected.package.ecosystem).to_owned();
-                let ecosystem = Ecosystem::from_osv(&family);
-                let ranges = affected
-                    .ranges
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(index, range)| {
-                        let scheme = match range.kind {
-                            RangeKind::Semver => VersionScheme::SemVer,
-                            RangeKind::Ecosystem => ecosystem?.scheme(),
-                            // GIT ranges need commits, not versions.
-                            RangeKind::Git | RangeKind::Unknown => return None,
-                        };
-                        Some(prepare_range(index, &range.events, scheme))
-                    })
-                    .collect();
-                PreparedEntry {
-                    index,
-                    name: normalize_name(&family, &affected.package.name),
-                    family,
-                    ranges,
-                }
+            .map(|entry| PreparedEntry {
+                ecosystem: entry.ecosystem,
+                family: ecosystem_family(entry.ecosystem),
+                name: entry.name,
+                body: OnceCell::new(),
             })
             .collect();
-        Prepared { record, entries }
+        Prepared {
+            view,
+            entries,
+            severity: OnceCell::new(),
+        }
+    }
+
+    fn body(&self, index: usize) -> Result<&PreparedBody<'a>, FormError> {
+        let (Some(entry), Some(view)) = (self.entries.get(index), self.view.entries.get(index))
+        else {
+            return Err("entry out of range");
+        };
+        entry
+            .body
+            .get_or_init(|| {
+                view.body()
+                    .map(|body| prepare_body(body, Ecosystem::from_osv(entry.family)))
+            })
+            .as_ref()
+            .map_err(|reason| *reason)
     }
 
     /// The [`Match`] if the record affects the target and should be reported.
-    fn match_target(&self, target: &Target<'_>, options: MatchOptions) -> Option<Match> {
-        let record = &self.record;
-        if record.withdrawn.is_some() {
-            return None;
+    fn match_target(
+        &self,
+        target: &Target<'_>,
+        options: MatchOptions,
+    ) -> Result<Option<Match>, FormError> {
+        let record = &self.view;
+        if record.withdrawn {
+            return Ok(None);
         }
-        let informational = record.informational().map(str::to_owned);
-        if informational.is_some() && !options.include_informational {
-            return None;
+        if record.informational.is_some() && !options.include_informational {
+            return Ok(None);
         }
         // No version (a requirement with only a range, `Django>=3.0,<3.1`): which
         // release is installed is unknown, and exact matching does not guess.
         if target.text.is_empty() {
-            return None;
+            return Ok(None);
         }
-        let mut hit: Option<&LeanAffected> = None;
+        let mut hit: Option<&str> = None;
         let mut fixed = Vec::new();
-        for entry in &self.entries {
-            if entry.family != target.family || entry.name != target.name {
+        for (index, entry) in self.entries.iter().enumerate() {
+            if entry.family != target.family
+                || entry.name != target.name
+                || !target.admits_release(entry.ecosystem)
+            {
                 continue;
             }
-            let Some(affected) = record.affected.get(entry.index) else {
-                continue;
-            };
-            if listed(affected, target)
-                || entry
+            let body = self.body(index)?;
+            if listed(&body.versions, target)
+                || body
                     .ranges
                     .iter()
                     .any(|range| in_range(range, &target.version(range.scheme)))
             {
-                hit.get_or_insert(affected);
-                collect_fixed(affected, entry, target, &mut fixed);
+                hit.get_or_insert(entry.ecosystem);
+                collect_fixed(body, target, &mut fixed);
             }
         }
-        let affected = hit?;
+        let Some(ecosystem) = hit else {
+            return Ok(None);
+        };
         fixed.sort();
         fixed.dedup();
-        Some(Match {
-            id: record.id.clone(),
-            aliases: record.aliases.clone(),
-            summary: record.summary.clone(),
-            severity: severity_of(
-                &record.severity,
-                record.database_specific.severity.as_deref(),
-            ),
+        let (aliases, severities) = record.tail()?;
+        let severity = self
+            .severity
+            .get_or_init(|| severity_of(&severities, record.stated_severity))
+            .clone();
+        Ok(Some(Match {
+            id: record.id.to_owned(),
+            aliases,
+            summary: record.summary.map(str::to_owned),
+            severity,
             fixed,
-            ecosystem: affected.package.ecosystem.clone(),
-            informational,
-        })
+            ecosystem: ecosystem.to_owned(),
+            informational: record.informational.map(str::to_owned),
+        }))
     }
 }
 
-fn prepare_range(index: usize, events: &[Event], scheme: VersionScheme) -> PreparedRange {
+fn prepare_body<'a>(body: BodyView<'a>, ecosystem: Option<Ecosystem>) -> PreparedBody<'a> {
+    let ranges = body
+        .ranges
+        .iter()
+        .filter_map(|range| {
+            let scheme = if range.kind == RANGE_SEMVER {
+                VersionScheme::SemVer
+            } else {
+                ecosystem?.scheme()
+            };
+            Some(prepare_range(&range.events, scheme))
+        })
+        .collect();
+    PreparedBody {
+        versions: body.versions,
+        ranges,
+    }
+}
+
+fn prepare_range(events: &[(EventKind, &str)], scheme: VersionScheme) -> PreparedRange {
     let parse = |text: &str| Version::parse_scheme(scheme, text);
     let mut prepared = PreparedRange {
-        index,
         scheme,
         events: Vec::with_capacity(events.len()),
         limits: Vec::new(),
     };
-    for event in events {
-        if let Some(introduced) = event.introduced.as_deref() {
-            let at = (introduced != "0").then(|| parse(introduced));
-            prepared.events.push(ParsedEvent::Introduced(at));
-        } else if let Some(fixed) = event.fixed.as_deref() {
-            prepared.events.push(ParsedEvent::Fixed(parse(fixed)));
-        } else if let Some(last_affected) = event.last_affected.as_deref() {
-            prepared
-                .events
-                .push(ParsedEvent::LastAffected(parse(last_affected)));
-        } else if let Some(limit) = event.limit.as_deref() {
-            prepared.limits.push((limit != "*").then(|| parse(limit)));
+    for &(kind, text) in events {
+        match kind {
+            EventKind::Introduced => {
+                let at = (text != "0").then(|| parse(text));
+                prepared.events.push(ParsedEvent::Introduced(at));
+            }
+            EventKind::Fixed => prepared.events.push(ParsedEvent::Fixed(parse(text))),
+            EventKind::LastAffected => {
+                prepared.events.push(ParsedEvent::LastAffected(parse(text)));
+            }
+            EventKind::Limit => prepared.limits.push((text != "*").then(|| parse(text))),
         }
     }
     prepared
 }
 
-/// Whether the version is in the entry's `versions` list, as the ecosystem publishes it;
-/// a Go module version may carry the `v` that OSV's Go records omit.
-fn listed(affected: &LeanAffected, target: &Target<'_>) -> bool {
-    let bare = target.text.strip_prefix('v').unwrap_or(target.text);
-    affected
-        .versions
-        .iter()
-        .any(|v| v == target.text || (target.family == "Go" && v == bare))
+/// Whether the version is in the entry's `versions` list (sorted), as the ecosystem
+/// publishes it; a Go module version may carry the `v` that OSV's Go records omit.
+fn listed(versions: &[&str], target: &Target<'_>) -> bool {
+    let find = |text: &str| versions.binary_search(&text).is_ok();
+    if find(target.text) {
+        return true;
+    }
+    target.family == "Go" && target.text.strip_prefix('v').is_some_and(find)
 }
 
 /// The OSV specification's evaluation of one range (section "Evaluation"): with events
@@ -417,25 +403,14 @@ fn in_range(range: &PreparedRange, version: &Version) -> bool {
 }
 
 /// `fixed` events of an entry's version ranges that are newer than the target.
-fn collect_fixed(
-    affected: &LeanAffected,
-    entry: &PreparedEntry,
-    target: &Target<'_>,
-    out: &mut Vec<String>,
-) {
-    for prepared in &entry.ranges {
-        let Some(range) = affected.ranges.get(prepared.index) else {
-            continue;
-        };
-        let version = target.version(prepared.scheme);
-        let fixed_texts = range.events.iter().filter_map(|e| e.fixed.as_deref());
-        let fixed_versions = prepared.events.iter().filter_map(|e| match e {
-            ParsedEvent::Fixed(v) => Some(v),
-            _ => None,
-        });
-        for (text, at) in fixed_texts.zip(fixed_versions) {
-            if *at > *version {
-                out.push(text.to_owned());
+fn collect_fixed(body: &PreparedBody<'_>, target: &Target<'_>, out: &mut Vec<String>) {
+    for range in &body.ranges {
+        let version = target.version(range.scheme);
+        for event in &range.events {
+            if let ParsedEvent::Fixed(at) = event
+                && *at > *version
+            {
+                out.push(at.as_str().to_owned());
             }
         }
     }
@@ -445,21 +420,19 @@ fn collect_fixed(
 mod tests {
     use super::*;
 
-    fn ev(kind: &str, v: &str) -> Event {
-        let mut e = Event::default();
-        let s = Some(v.to_owned());
-        match kind {
-            "i" => e.introduced = s,
-            "f" => e.fixed = s,
-            "la" => e.last_affected = s,
-            _ => e.limit = s,
-        }
-        e
+    fn ev<'a>(kind: &str, v: &'a str) -> (EventKind, &'a str) {
+        let kind = match kind {
+            "i" => EventKind::Introduced,
+            "f" => EventKind::Fixed,
+            "la" => EventKind::LastAffected,
+            _ => EventKind::Limit,
+        };
+        (kind, v)
     }
 
-    fn affected(events: &[Event], v: &str) -> bool {
+    fn affected(events: &[(EventKind, &str)], v: &str) -> bool {
         in_range(
-            &prepare_range(0, events, VersionScheme::SemVer),
+            &prepare_range(events, VersionScheme::SemVer),
             &Version::parse_scheme(VersionScheme::SemVer, v),
         )
     }
@@ -497,5 +470,17 @@ mod tests {
         assert!(!affected(&limited, "2.0.0"));
         assert!(!affected(&[ev("f", "1.0.0")], "0.5.0"));
         assert!(!affected(&[], "0.5.0"));
+    }
+
+    #[test]
+    fn releases() {
+        assert_eq!(release_of("Debian:12"), Some("12"));
+        assert_eq!(release_of("Ubuntu:22.04:LTS"), Some("22.04:LTS"));
+        assert_eq!(release_of("Debian"), None);
+        assert_eq!(release_of("Debian:"), None);
+        assert!(same_release("v3.18", "3.18"));
+        assert!(same_release("12", "12"));
+        assert!(!same_release("12", "11"));
+        assert!(!same_release("v3.18", "v3.1"));
     }
 }

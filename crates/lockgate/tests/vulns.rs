@@ -548,6 +548,30 @@ Package: libssl-old\nStatus: install ok installed\nArchitecture: amd64\nSource: 
         "root/var/lib/dpkg/status"
     );
 
+    // With the system's os-release known, only that release's advisories apply: the
+    // record is filed for Debian 12, so a Debian 11 system is not affected by it.
+    for (release, affected) in [("11", false), ("12", true), ("12.4", true)] {
+        let root = dir.join(format!("debian-{release}"));
+        std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(
+            root.join("etc/os-release"),
+            format!("ID=debian\nVERSION_ID=\"{release}\"\n"),
+        )
+        .unwrap();
+        std::fs::copy(status.join("status"), root.join("var/lib/dpkg/status")).unwrap();
+        let shown = format!("debian-{release}");
+        let report = json(&lockgate(
+            &dir,
+            &["scan", &shown, "--db", "osv.db", "-f", "json"],
+        ));
+        assert_eq!(
+            !vulnerabilities(&report).is_empty(),
+            affected,
+            "Debian {release}: {report}"
+        );
+    }
+
     // Ubuntu keeps a dpkg database too, but Debian's advisories are not Ubuntu's: its
     // packages are reported as not checked rather than matched against the wrong data.
     let ubuntu = dir.join("ubuntu");
