@@ -83,21 +83,25 @@ pub(crate) fn analyze_image(
             input.reference, parsed.error
         ))
     })?;
-    let files = image_files(&image);
     let os = os_release(&image);
-    let view = ImageView {
-        config: &config_node,
-        files: &files,
-        os: os.as_ref(),
-        today,
-    };
     let context = Context {
         settings: &analyzer.effective.settings,
         dockerignore: None,
     };
     let mut sink = ImageSink::new();
-    for rule in image_rules {
-        (rule.check)(&context, &view, &mut sink);
+    {
+        // The rules read the file list as a slice: it lives only while they run, so the
+        // secrets search below does not hold a second copy of the tree.
+        let files = image_files(&image);
+        let view = ImageView {
+            config: &config_node,
+            files: &files,
+            os: os.as_ref(),
+            today,
+        };
+        for rule in image_rules {
+            (rule.check)(&context, &view, &mut sink);
+        }
     }
 
     let mut config_outcome = Outcome {
@@ -194,9 +198,20 @@ struct Searched {
     bytes: u64,
     binary: usize,
     archives: usize,
+    /// The worker's read buffer, reused from file to file (see [`Searched::keep_buffer`]).
+    buffer: Vec<u8>,
 }
 
 impl Searched {
+    /// Keeps a read buffer for the next file, unless a large file grew it: most files
+    /// are small, and a worker need not hold megabytes for the rest of the search.
+    fn keep_buffer(&mut self, buffer: Vec<u8>) {
+        const KEPT: usize = 1 << 20;
+        if buffer.capacity() <= KEPT {
+            self.buffer = buffer;
+        }
+    }
+
     fn merge(mut self, other: Searched) -> Searched {
         self.with_findings.extend(other.with_findings);
         self.files += other.files;
@@ -215,103 +230,131 @@ fn search_files(
     image: &Image,
     reference: &str,
 ) -> Searched {
-    const BINARY_PROBE: u64 = 8192;
     // Files of the final tree, then files a later layer removed or replaced: those are
-    // still in the layer that added them, for anyone who pulls the image.
-    let files: Vec<(&str, &lockgate_image::Node, bool)> = image
-        .tree
-        .iter()
-        .filter(|(_, node)| node.is_file() && node.size > 0)
-        .map(|(path, node)| (path, node, false))
-        .chain(
-            image
-                .tree
-                .hidden_files()
-                .map(|(path, node)| (path, node, true)),
-        )
-        .collect();
-    files
+    // still in the layer that added them, for anyone who pulls the image. Walked by
+    // index, so no list of the image's files is built.
+    let tree = &image.tree;
+    (0..tree.len())
         .into_par_iter()
-        .fold(Searched::default, |mut searched, (path, node, hidden)| {
-            let shown = format!("/{path}");
-            if scanner.is_allowed_path(&shown) || node.size > analyzer.effective.max_file_size {
-                return searched;
-            }
-            searched.files += 1;
-            if secrets::is_archive(std::path::Path::new(&shown)) {
-                searched.archives += 1;
-                return searched;
-            }
-            let source = || -> Arc<str> {
-                if hidden {
-                    Arc::from(hidden_file_source(reference, &shown, node.layer))
-                } else {
-                    Arc::from(file_source(reference, &shown))
-                }
-            };
-            let read = image
-                .tree
-                .read_node_prefix(node, BINARY_PROBE)
-                .and_then(|prefix| {
-                    if is_binary(&prefix) {
-                        Ok(None)
-                    } else if node.size <= BINARY_PROBE {
-                        Ok(Some(prefix))
-                    } else {
-                        image.tree.read_node(node).map(Some)
-                    }
-                });
-            let bytes = match read {
-                Ok(Some(bytes)) => bytes,
-                Ok(None) => {
-                    searched.binary += 1;
-                    return searched;
-                }
-                Err(error) => {
-                    let source = source();
-                    searched.with_findings.push(Outcome {
-                        notices: vec![Notice {
-                            level: NoticeLevel::Warning,
-                            message: format!("cannot read the file from the image cache: {error}"),
-                            path: Some(source.to_string()),
-                        }],
-                        path: source,
-                        ..Outcome::default()
-                    });
-                    return searched;
-                }
-            };
-            searched.bytes += bytes.len() as u64;
-            let source = source();
-            let findings = if hidden {
-                let context = format!(
-                    " (a later layer removed this file, but layer {} still holds it)",
-                    node.layer + 1
+        .map(|index| (tree.entry(index), false))
+        .chain(
+            (0..tree.hidden_len())
+                .into_par_iter()
+                .map(|index| (tree.hidden_file(index), true)),
+        )
+        .fold(Searched::default, |mut searched, (entry, hidden)| {
+            if let Some((path, node)) = entry
+                && (hidden || (node.is_file() && node.size > 0))
+            {
+                search_file(
+                    analyzer,
+                    scanner,
+                    tree,
+                    reference,
+                    path,
+                    node,
+                    hidden,
+                    &mut searched,
                 );
-                scanner
-                    .scan(Some(&source), &bytes)
-                    .iter()
-                    .map(|hit| {
-                        let secret = &bytes[hit.range.clone()];
-                        secrets::hit_finding(
-                            analyzer, &source, hit, secret, hit.span, None, &context,
-                        )
-                    })
-                    .collect()
-            } else {
-                secrets::text_findings(analyzer, scanner, &source, &bytes)
-            };
-            if !findings.is_empty() {
-                searched.with_findings.push(Outcome {
-                    path: source,
-                    text: Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
-                    findings,
-                    ..Outcome::default()
-                });
             }
             searched
         })
         .reduce(Searched::default, Searched::merge)
+}
+
+/// Searches one file of the image (`hidden`: one a later layer removed or replaced) and
+/// adds what it found to `searched`.
+#[allow(clippy::too_many_arguments)]
+fn search_file(
+    analyzer: &Analyzer<'_>,
+    scanner: &lockgate_secrets::Scanner,
+    tree: &lockgate_image::FileTree,
+    reference: &str,
+    path: &str,
+    node: &lockgate_image::Node,
+    hidden: bool,
+    searched: &mut Searched,
+) {
+    const BINARY_PROBE: u64 = 8192;
+    let shown = format!("/{path}");
+    if scanner.is_allowed_path(&shown) || node.size > analyzer.effective.max_file_size {
+        return;
+    }
+    searched.files += 1;
+    if secrets::is_archive(std::path::Path::new(&shown)) {
+        searched.archives += 1;
+        return;
+    }
+    let source = || -> Arc<str> {
+        if hidden {
+            Arc::from(hidden_file_source(reference, &shown, node.layer))
+        } else {
+            Arc::from(file_source(reference, &shown))
+        }
+    };
+    let mut buffer = std::mem::take(&mut searched.buffer);
+    let read = tree
+        .read_node_into(node, BINARY_PROBE, &mut buffer)
+        .and_then(|()| {
+            if is_binary(&buffer) {
+                Ok(false)
+            } else if node.size > BINARY_PROBE {
+                tree.read_node_into(node, node.size, &mut buffer)
+                    .map(|()| true)
+            } else {
+                Ok(true)
+            }
+        });
+    match read {
+        Ok(true) => {}
+        Ok(false) => {
+            searched.binary += 1;
+            searched.keep_buffer(buffer);
+            return;
+        }
+        Err(error) => {
+            let source = source();
+            searched.with_findings.push(Outcome {
+                notices: vec![Notice {
+                    level: NoticeLevel::Warning,
+                    message: format!("cannot read the file from the image cache: {error}"),
+                    path: Some(source.to_string()),
+                }],
+                path: source,
+                ..Outcome::default()
+            });
+            searched.keep_buffer(buffer);
+            return;
+        }
+    }
+    let bytes = buffer.as_slice();
+    searched.bytes += bytes.len() as u64;
+    let source = source();
+    let findings = if hidden {
+        let context = format!(
+            " (a later layer removed this file, but layer {} still holds it)",
+            node.layer + 1
+        );
+        scanner
+            .scan(Some(&source), bytes)
+            .iter()
+            .map(|hit| {
+                let secret = &bytes[hit.range.clone()];
+                secrets::hit_finding(analyzer, &source, hit, secret, hit.span, None, &context)
+            })
+            .collect()
+    } else {
+        secrets::text_findings(analyzer, scanner, &source, bytes)
+    };
+    if !findings.is_empty() {
+        searched.with_findings.push(Outcome {
+            path: source,
+            text: Some(Arc::from(String::from_utf8_lossy(bytes).as_ref())),
+            findings,
+            ..Outcome::default()
+        });
+    }
+    searched.keep_buffer(buffer);
 }
 
 /// The config as lockgate shows it: the image's own config JSON, pretty-printed (keys
@@ -334,7 +377,13 @@ fn image_files(image: &Image) -> Vec<ImageFile> {
             kind: match &node.kind {
                 NodeKind::File => ImageFileKind::File,
                 NodeKind::Directory => ImageFileKind::Directory,
-                NodeKind::Symlink(target) => ImageFileKind::Symlink(target.clone()),
+                NodeKind::Symlink => ImageFileKind::Symlink(
+                    image
+                        .tree
+                        .symlink_target(node)
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
                 NodeKind::Special => ImageFileKind::Special,
             },
             mode: node.mode,

@@ -27,8 +27,8 @@ SBOMs given with `--sbom`, images) is matched against the offline OSV advisory d
 version ordering, the advisory's `ranges` and `versions`, withdrawn advisories skipped. \
 One finding is reported per package and advisory, at the line of the lockfile that pins \
 the package, with the advisory ID, its aliases (CVE), the CVSS score and the versions \
-that fix it. The finding's severity is the advisory's: computed from its CVSS v3 vector, \
-else the database's own rating, else medium.\n\n## Why it matters\nKnown vulnerabilities in \
+that fix it. The finding's severity is the advisory's: the highest score of its CVSS v3 \
+and v4 vectors, else the database's own rating, else medium.\n\n## Why it matters\nKnown vulnerabilities in \
 dependencies are the most common way into an application: exploits for them are public, \
 and scanners find them in deployed software within hours of disclosure.\n\n## Example\n\
 ```text\npackage-lock.json:12  lodash 4.17.20 (npm) is affected by GHSA-35jh-r3h4-6jhm \

@@ -27,12 +27,13 @@
 //! file ([`Database`]: import of OSV JSON/YAML files, directories and `all.zip`
 //! archives, atomic writes, sources and age; [`update`] downloads OSV's archives
 //! resumably and imports them all or nothing), and exact matching ([`match_package`],
-//! [`match_packages`]) with severities from CVSS v3 vectors ([`severity`]).
+//! [`match_packages`]) with severities from CVSS v3 and v4 vectors ([`severity`], [`cvss4`]).
 //!
 //! Only [`Database`] and [`update`] do I/O (their inputs, the network, their own file); the orderings and
 //! the range evaluation are pure.
 
 mod compact;
+pub mod cvss4;
 mod db;
 mod ecosystem;
 mod matcher;

@@ -1,13 +1,17 @@
-//! Severity of an advisory: the CVSS v3.x base score computed from the record's vector
-//! (the formula of the CVSS v3.1 specification, section 7 and appendix A), or, where a
-//! record has no v3 vector, the qualitative severity its database states
-//! (`database_specific.severity`, as GHSA and many v4-only records carry it).
+//! Severity of an advisory: the highest base score among the record's CVSS vectors, v3.x
+//! (the formula of the CVSS v3.1 specification, section 7 and appendix A, here) and v4.0
+//! (the macrovector method of the CVSS v4.0 specification, in [`crate::cvss4`]), or, where
+//! a record has no vector that scores, the qualitative severity its database states
+//! (`database_specific.severity`, as GHSA and many other records carry it).
 //!
-//! CVSS v4 scores are not computed: v4's score comes from a 270-entry macro-vector
-//! table, not a formula; a v4-only record falls back to its database's own rating.
+//! When a record carries both versions, neither is preferred: the highest score wins, as
+//! it already does among several v3 vectors, so a record is never rated lower than one of
+//! its own vectors says. v3 and v4 share the rating scale, and a scanner gate should err
+//! towards the more severe reading.
 
 use serde::Serialize;
 
+use crate::cvss4::cvss4_score;
 use crate::osv::{OsvRecord, OsvSeverity};
 
 /// The qualitative rating scale shared by CVSS v3 and v4.
@@ -52,6 +56,8 @@ impl Rating {
 pub enum SeveritySource {
     /// Computed from a `CVSS_V3` vector.
     CvssV3,
+    /// Computed from a `CVSS_V4` vector.
+    CvssV4,
     /// The record's `database_specific.severity` text.
     Database,
 }
@@ -59,15 +65,15 @@ pub enum SeveritySource {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Severity {
     pub rating: Rating,
-    /// The CVSS v3 base score, when computed.
+    /// The CVSS base score (v3 or v4, see `source`), when computed.
     pub score: Option<f64>,
     /// The vector it was computed from.
     pub vector: Option<String>,
     pub source: SeveritySource,
 }
 
-/// The severity of a record: the highest CVSS v3 base score among its vectors, else its
-/// database's rating, else `None`.
+/// The severity of a record: the highest CVSS base score among its valid v3 and v4
+/// vectors, else its database's rating, else `None`.
 pub fn record_severity(record: &OsvRecord) -> Option<Severity> {
     let stated = record
         .database_specific
@@ -77,18 +83,25 @@ pub fn record_severity(record: &OsvRecord) -> Option<Severity> {
 }
 
 /// The severity from a record's `severity` entries and its database's stated rating.
+/// Among vectors with equal scores the later entry wins; the rating is the same.
 pub(crate) fn severity_of(entries: &[OsvSeverity], stated: Option<&str>) -> Option<Severity> {
     let best = entries
         .iter()
-        .filter(|s| s.kind == "CVSS_V3")
-        .filter_map(|s| cvss3_base_score(&s.score).map(|score| (score, &s.score)))
+        .filter_map(|s| {
+            let (score, source) = match s.kind.as_str() {
+                "CVSS_V3" => (cvss3_base_score(&s.score)?, SeveritySource::CvssV3),
+                "CVSS_V4" => (cvss4_score(&s.score)?, SeveritySource::CvssV4),
+                _ => return None,
+            };
+            Some((score, source, &s.score))
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((score, vector)) = best {
+    if let Some((score, source, vector)) = best {
         return Some(Severity {
             rating: Rating::from_score(score),
             score: Some(score),
             vector: Some(vector.clone()),
-            source: SeveritySource::CvssV3,
+            source,
         });
     }
     Some(Severity {
