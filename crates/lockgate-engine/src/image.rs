@@ -53,6 +53,7 @@ pub(crate) fn analyze_image(
     input: &ImageInput,
     today: &str,
     progress: Option<&Progress>,
+    packages: Option<&mut lockgate_sbom::PackageSet>,
 ) -> Result<Vec<Outcome>, ScanError> {
     let mut layers_total = 0;
     let image = lockgate_image::open(&input.reference, &input.open, &mut |event| {
@@ -74,6 +75,15 @@ pub(crate) fn analyze_image(
         }
     })?;
 
+    if let Some(packages) = packages {
+        // Matched with the scanned paths' packages; findings point into the image.
+        let mut found = crate::packages::catalog_tree(&image.tree);
+        for package in &mut found.packages {
+            package.found_at.path =
+                Arc::from(file_source(&input.reference, &package.found_at.path));
+        }
+        packages.extend(found);
+    }
     let config_path: Arc<str> = Arc::from(config_source(&input.reference));
     let config_text = pretty_config(&image);
     let parsed = parse_stream(&config_text, Limits::default());

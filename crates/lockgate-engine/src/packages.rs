@@ -54,6 +54,9 @@ pub fn catalog_tree(tree: &FileTree) -> PackageSet {
         }
         let shown = PathBuf::from(format!("/{path}"));
         if Cataloger::for_path(&shown).is_none() {
+            if node.mode & 0o111 != 0 && node.size > 64 {
+                set.extend(go_binary(tree, node, &shown));
+            }
             continue;
         }
         match files.read(&shown) {
@@ -65,6 +68,27 @@ pub fn catalog_tree(tree: &FileTree) -> PackageSet {
         }
     }
     set
+}
+
+/// The Go build information of an executable ELF file of the image (only its first
+/// bytes, section headers and one section are read from the cache).
+fn go_binary(tree: &FileTree, node: &lockgate_image::Node, shown: &Path) -> PackageSet {
+    let is_elf = tree
+        .read_node_prefix(node, 4)
+        .is_ok_and(|prefix| prefix.starts_with(b"\x7fELF"));
+    if !is_elf {
+        return PackageSet::default();
+    }
+    match tree.open_node(node) {
+        Ok(mut reader) => lockgate_sbom::catalog_go_binary(shown, &mut reader),
+        Err(source) => PackageSet {
+            packages: Vec::new(),
+            problems: vec![lockgate_sbom::CatalogError::Read {
+                path: std::sync::Arc::from(shown.display().to_string()),
+                source,
+            }],
+        },
+    }
 }
 
 /// The image's files, read from the cache, as a cataloger's source of referenced files.

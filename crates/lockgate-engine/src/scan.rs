@@ -300,18 +300,9 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             .collect::<Vec<_>>(),
     );
     outcomes.extend(history_outcomes);
-    let vuln_db = if options.history.is_none() && options.scanners.vulns {
-        check_packages(
-            options,
-            &analyzer,
-            &excludes,
-            config_dir.as_deref(),
-            &mut outcomes,
-            &mut notices,
-        )?
-    } else {
-        None
-    };
+    let check_vulns = options.history.is_none() && options.scanners.vulns;
+    // The packages of images, cataloged while each image is open.
+    let mut image_packages = lockgate_sbom::PackageSet::default();
     if !images.is_empty() {
         let image_rules: Vec<_> = lockgate_rules::image_rules()
             .iter()
@@ -325,10 +316,24 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
                 image,
                 &today,
                 options.progress.as_ref(),
+                check_vulns.then_some(&mut image_packages),
             )?);
         }
     }
 
+    let vuln_db = if check_vulns {
+        check_packages(
+            options,
+            image_packages,
+            &analyzer,
+            &excludes,
+            config_dir.as_deref(),
+            &mut outcomes,
+            &mut notices,
+        )?
+    } else {
+        None
+    };
     // Each source's findings are ordered and fingerprinted on the worker that produced
     // them (fingerprints only need to be unique within a file); here the sources are
     // put in path order and joined.
@@ -439,6 +444,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
 /// when vulnerabilities were asked for explicitly).
 fn check_packages(
     options: &ScanOptions,
+    image_packages: lockgate_sbom::PackageSet,
     analyzer: &Analyzer<'_>,
     excludes: &globset::GlobSet,
     config_dir: Option<&Path>,
@@ -457,6 +463,7 @@ fn check_packages(
         .retain(|p| !sources::is_excluded(excludes, Path::new(&*p.found_at.path), config_dir));
     set.problems
         .retain(|p| !sources::is_excluded(excludes, Path::new(p.path()), config_dir));
+    set.extend(image_packages);
     for sbom in &vuln_options.sboms {
         let read = std::fs::read(sbom)
             .map_err(|e| ScanError(format!("cannot read SBOM {}: {e}", sbom.display())))

@@ -27,7 +27,7 @@ pub use layers::SizeLimits;
 pub use reference::Reference;
 pub use registry::RegistryOptions;
 pub use spec::{History, ImageConfigFile, RuntimeConfig};
-pub use tree::{FileTree, Node, NodeKind, TreeLimits};
+pub use tree::{FileTree, Node, NodeKind, NodeReader, TreeLimits};
 pub use verify::{PublicKey, Verification, VerifiedSignature, verify};
 
 /// Why an image could not be opened. Each message names the image (and the layer and

@@ -577,6 +577,28 @@ impl FileTree {
         Ok(content)
     }
 
+    /// A regular file's content as a seekable reader, for formats read in pieces (an
+    /// executable's section headers and one section) rather than whole.
+    pub fn open_node(&self, node: &Node) -> io::Result<NodeReader> {
+        let Some((layer, offset)) = node.content else {
+            return Ok(NodeReader {
+                file: None,
+                start: 0,
+                size: 0,
+                position: 0,
+            });
+        };
+        let path = self.layer_files.get(layer as usize).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, "the layer of a file is missing")
+        })?;
+        Ok(NodeReader {
+            file: Some(File::open(path)?),
+            start: offset,
+            size: node.size,
+            position: 0,
+        })
+    }
+
     /// [`FileTree::read_node_prefix`] into `content` (cleared first), so that a caller
     /// reading many files reuses one buffer rather than allocating one per file.
     pub fn read_node_into(&self, node: &Node, limit: u64, content: &mut Vec<u8>) -> io::Result<()> {
@@ -602,6 +624,55 @@ impl FileTree {
             ));
         }
         Ok(())
+    }
+}
+
+/// One file's content inside its cached layer: reads and seeks stay within the file.
+#[derive(Debug)]
+pub struct NodeReader {
+    file: Option<File>,
+    /// Where the content starts in the layer file, and its length.
+    start: u64,
+    size: u64,
+    /// The position within the content.
+    position: u64,
+}
+
+impl Read for NodeReader {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let remaining = self.size.saturating_sub(self.position);
+        let Some(file) = self.file.as_mut() else {
+            return Ok(0);
+        };
+        if remaining == 0 || buffer.is_empty() {
+            return Ok(0);
+        }
+        let wanted = buffer
+            .len()
+            .min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        file.seek(SeekFrom::Start(self.start + self.position))?;
+        let read = file.read(&mut buffer[..wanted])?;
+        self.position += read as u64;
+        Ok(read)
+    }
+}
+
+impl Seek for NodeReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(offset) => Some(offset),
+            SeekFrom::End(delta) => self.size.checked_add_signed(delta),
+            SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
+        };
+        let target = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        // Past the end reads nothing, as for a file.
+        self.position = target;
+        Ok(target)
     }
 }
 

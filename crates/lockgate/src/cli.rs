@@ -195,6 +195,13 @@ pub struct ImageArgs {
     #[arg(long)]
     pub no_secrets: bool,
 
+    /// Do not check the image's packages (vulnerabilities, banned packages and licences).
+    #[arg(long)]
+    pub no_vulns: bool,
+
+    #[command(flatten)]
+    pub vulns: VulnArgs,
+
     /// Stage profile: dev, test or prod (default: the config's `profile`, else test).
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
@@ -290,6 +297,23 @@ pub struct ScanSelection {
     #[arg(long = "sbom", value_name = "FILE")]
     pub sboms: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub vulns: VulnArgs,
+
+    /// Search the git history for secrets instead of the files: every line added by the
+    /// commits of RANGE (e.g. `main..HEAD`, `HEAD~20..`), or of all refs without RANGE.
+    /// PATH is the repository.
+    #[arg(long, value_name = "RANGE", num_args = 0..=1, conflicts_with = "staged")]
+    pub git: Option<Option<String>>,
+
+    /// Search only the staged changes for secrets (what the next commit would add).
+    #[arg(long)]
+    pub staged: bool,
+}
+
+/// Where the vulnerability database is and what may suppress its findings.
+#[derive(Debug, Args)]
+pub struct VulnArgs {
     /// The vulnerability database (default: `[vulnerabilities] db` in lockgate.toml, else
     /// $LOCKGATE_CACHE_DIR/osv.db, else ~/.cache/lockgate/osv.db).
     #[arg(long, value_name = "FILE")]
@@ -303,16 +327,6 @@ pub struct ScanSelection {
     /// matching vulnerability findings (repeat for several).
     #[arg(long = "vex", value_name = "FILE")]
     pub vex: Vec<PathBuf>,
-
-    /// Search the git history for secrets instead of the files: every line added by the
-    /// commits of RANGE (e.g. `main..HEAD`, `HEAD~20..`), or of all refs without RANGE.
-    /// PATH is the repository.
-    #[arg(long, value_name = "RANGE", num_args = 0..=1, conflicts_with = "staged")]
-    pub git: Option<Option<String>>,
-
-    /// Search only the staged changes for secrets (what the next commit would add).
-    #[arg(long)]
-    pub staged: bool,
 }
 
 #[derive(Debug, Args)]

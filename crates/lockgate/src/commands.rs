@@ -217,7 +217,7 @@ fn scan_selection(
         if let Some(other) = selection.scanners.iter().find(|s| *s != "secrets") {
             bail!("--git and --staged search for secrets only; drop `--scanners {other}`");
         }
-        if !selection.sboms.is_empty() || selection.db_max_age.is_some() {
+        if !selection.sboms.is_empty() || selection.vulns.db_max_age.is_some() {
             bail!("--git and --staged search for secrets only; drop --sbom and --db-max-age");
         }
     }
@@ -232,12 +232,7 @@ fn scan_selection(
             bail!("SBOM {} does not exist or is not a file", sbom.display());
         }
     }
-    let db_max_age = selection
-        .db_max_age
-        .as_deref()
-        .map(lockgate_engine::parse_age)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--db-max-age: {e}"))?;
+    let db_max_age = parse_max_age(&selection.vulns)?;
     // `lockgate scan --sbom app.cdx.json` checks the document alone.
     if paths.is_empty() && selection.sboms.is_empty() {
         paths.push(PathBuf::from("."));
@@ -295,26 +290,13 @@ fn scan_selection(
         }
     };
     let effective = config.resolve(selection.profile.as_deref(), fail_on)?;
-    let vulns = VulnOptions {
-        db: selection
-            .db
-            .clone()
-            .or_else(|| effective.vulnerabilities.db.clone())
-            .unwrap_or_else(crate::db::default_db_path),
-        required: selection.scanners.iter().any(|s| s == "vulns")
-            || !selection.sboms.is_empty()
-            || selection.db.is_some(),
-        max_age: db_max_age.or(effective.vulnerabilities.max_age),
-        informational: effective.vulnerabilities.informational,
-        sboms: selection.sboms.clone(),
-        vex: effective
-            .vulnerabilities
-            .vex
-            .iter()
-            .chain(&selection.vex)
-            .cloned()
-            .collect(),
-    };
+    let vulns = vuln_options(
+        &selection.vulns,
+        db_max_age,
+        &effective,
+        selection.scanners.iter().any(|s| s == "vulns") || !selection.sboms.is_empty(),
+        selection.sboms.clone(),
+    );
     let options = ScanOptions {
         inputs,
         config,
@@ -459,4 +441,43 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         return Err(error.into());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--db-max-age`, checked.
+pub(crate) fn parse_max_age(args: &crate::cli::VulnArgs) -> anyhow::Result<Option<Duration>> {
+    args.db_max_age
+        .as_deref()
+        .map(lockgate_engine::parse_age)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--db-max-age: {e}"))
+}
+
+/// The vulnerability options of a scan: flags first, then `[vulnerabilities]` in
+/// lockgate.toml, then the default database location. `asked` says the user asked for
+/// vulnerabilities explicitly, so a missing database is an error.
+pub(crate) fn vuln_options(
+    args: &crate::cli::VulnArgs,
+    max_age: Option<Duration>,
+    effective: &lockgate_engine::Effective,
+    asked: bool,
+    sboms: Vec<PathBuf>,
+) -> VulnOptions {
+    VulnOptions {
+        db: args
+            .db
+            .clone()
+            .or_else(|| effective.vulnerabilities.db.clone())
+            .unwrap_or_else(crate::db::default_db_path),
+        required: asked || args.db.is_some(),
+        max_age: max_age.or(effective.vulnerabilities.max_age),
+        informational: effective.vulnerabilities.informational,
+        sboms,
+        vex: effective
+            .vulnerabilities
+            .vex
+            .iter()
+            .chain(&args.vex)
+            .cloned()
+            .collect(),
+    }
 }

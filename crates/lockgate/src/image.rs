@@ -138,7 +138,9 @@ pub fn run_image(args: &ImageArgs, matches: &ArgMatches) -> anyhow::Result<ExitC
         Some(path) => Config::load(path)?,
         None => Config::discover(&std::env::current_dir().context("no current directory")?)?,
     };
+    let max_age = crate::commands::parse_max_age(&args.vulns)?;
     let effective = config.resolve(args.profile.as_deref(), args.output.fail_on)?;
+    let vulns = crate::commands::vuln_options(&args.vulns, max_age, &effective, false, Vec::new());
     let options = ScanOptions {
         inputs: vec![Input::Image(Box::new(ImageInput {
             reference: args.reference.clone(),
@@ -154,10 +156,10 @@ pub fn run_image(args: &ImageArgs, matches: &ArgMatches) -> anyhow::Result<ExitC
             manifests: false,
             dockerfiles: false,
             secrets: !args.no_secrets,
-            vulns: false,
+            vulns: !args.no_vulns,
         },
         history: None,
-        vulns: lockgate_engine::VulnOptions::default(),
+        vulns,
     };
     let report = scan(&options)?;
     if options.progress.is_some() {

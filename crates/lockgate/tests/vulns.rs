@@ -791,3 +791,163 @@ deny-licenses = ["GPL-*", "agpl-*"]
         "{bad:?}"
     );
 }
+
+/// A docker-save archive (the classic layout) with one layer of `items`.
+fn docker_archive(path: &Path, items: &[lockgate_image::tar_stream::testing::Item<'_>]) {
+    use lockgate_image::tar_stream::testing::{Item, archive};
+    let layer = archive(items);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"User": "1000", "Env": ["PATH=/usr/bin"]},
+        "rootfs": {"type": "layers", "diff_ids": [lockgate_image::Digest::of(&layer).to_string()]},
+        "history": [{"created_by": "ADD rootfs /"}]
+    }))
+    .unwrap();
+    let config_name = format!("{}.json", lockgate_image::Digest::of(&config).hex());
+    let manifest = serde_json::to_vec(&serde_json::json!([{
+        "Config": config_name,
+        "RepoTags": ["example/app:1.0"],
+        "Layers": ["layer0/layer.tar"],
+    }]))
+    .unwrap();
+    let outer = archive(&[
+        Item::file("manifest.json", &manifest),
+        Item::file(&config_name, &config),
+        Item::file("layer0/layer.tar", &layer),
+    ]);
+    std::fs::write(path, outer).unwrap();
+}
+
+#[test]
+fn images_get_their_packages_checked_too() {
+    use lockgate_image::tar_stream::testing::Item;
+    let dir = project("vuln-image", "axios-v0.26.0");
+    std::fs::write(
+        dir.join("DSA-0000-1.json"),
+        r#"{"id": "DSA-0000-1", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2099-0001"],
+  "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u2"}]}]}]}"#,
+    )
+    .unwrap();
+    let import = lockgate(&dir, &["db", "import", "--db", "osv.db", "DSA-0000-1.json"]);
+    assert_eq!(import.status.code(), Some(0), "{import:?}");
+    // A real Go binary (installed by scripts/test) shows Go build info is read from
+    // the image cache too.
+    let go_binary = std::fs::read("/usr/bin/docker-registry")
+        .expect("/usr/bin/docker-registry (scripts/test installs docker-registry)");
+    let lockfile = br#"{"name": "app", "lockfileVersion": 3, "packages": {
+  "": {"name": "app"},
+  "node_modules/minimist": {"version": "1.2.5", "license": "MIT"}}}"#;
+    docker_archive(
+        &dir.join("image.tar"),
+        &[
+            Item::dir("etc"),
+            Item::file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"),
+            Item::dir("var/lib/dpkg"),
+            Item::file(
+                "var/lib/dpkg/status",
+                b"Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u1\n",
+            ),
+            Item::dir("app"),
+            Item::file("app/package-lock.json", lockfile),
+            Item::dir("usr/bin"),
+            Item::file("usr/bin/registry", &go_binary).mode(0o755),
+        ],
+    );
+    let output = lockgate(
+        &dir,
+        &[
+            "image",
+            "image.tar",
+            "--db",
+            "osv.db",
+            "--cache-dir",
+            "cache",
+            "-f",
+            "json",
+        ],
+    );
+    let report = json(&output);
+    let found: BTreeSet<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "VULN-001")
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["vulnerability"]["package"].as_str().unwrap().to_string(),
+                f["vulnerability"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        (
+            "image://image.tar!/app/package-lock.json",
+            "minimist",
+            MINIMIST_2021,
+        ),
+        (
+            "image://image.tar!/var/lib/dpkg/status",
+            "libssl3",
+            "DSA-0000-1",
+        ),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{report}");
+    assert!(
+        report["vuln_db"]["packages"].as_u64().unwrap() >= 3,
+        "{report}"
+    );
+
+    let sbom = lockgate(
+        &dir,
+        &[
+            "sbom",
+            "--image",
+            "image.tar",
+            "--cache-dir",
+            "cache",
+            "-f",
+            "cyclonedx",
+        ],
+    );
+    let sbom = json(&sbom);
+    let stdlib = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "stdlib")
+        .unwrap_or_else(|| panic!("no Go stdlib in {sbom}"));
+    assert!(
+        stdlib["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:golang/stdlib@v1.")
+    );
+
+    let skipped = lockgate(
+        &dir,
+        &[
+            "image",
+            "image.tar",
+            "--no-vulns",
+            "--cache-dir",
+            "cache",
+            "-f",
+            "json",
+        ],
+    );
+    let skipped = json(&skipped);
+    assert!(skipped.get("vuln_db").is_none());
+    assert!(
+        !skipped["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule_id"] == "VULN-001")
+    );
+}
