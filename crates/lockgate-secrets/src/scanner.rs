@@ -52,6 +52,8 @@ pub const DEFAULT_ALLOW_PATHS: &[&str] = &[
     "**/gradle.lockfile",
     "**/*.min.js",
     "**/*.map",
+    // pip's list of an installed distribution's files, their hashes and sizes.
+    "**/*.dist-info/RECORD",
 ];
 
 /// One secret found in a text.
