@@ -193,6 +193,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
                     &excludes,
                     config_dir.as_deref(),
                     scanner.is_some(),
+                    options.scanners.vulns,
                     &mut walked,
                 ),
                 Input::Stdin(text) => stdin_texts.push(text.clone()),
@@ -324,10 +325,9 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     let vuln_db = if check_vulns {
         check_packages(
             options,
+            &walked.packages,
             image_packages,
             &analyzer,
-            &excludes,
-            config_dir.as_deref(),
             &mut outcomes,
             &mut notices,
         )?
@@ -444,25 +444,20 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
 /// when vulnerabilities were asked for explicitly).
 fn check_packages(
     options: &ScanOptions,
+    walked_packages: &[(PathBuf, Vec<PathBuf>)],
     image_packages: lockgate_sbom::PackageSet,
     analyzer: &Analyzer<'_>,
-    excludes: &globset::GlobSet,
-    config_dir: Option<&Path>,
     outcomes: &mut Vec<Outcome>,
     notices: &mut Vec<Notice>,
 ) -> Result<Option<lockgate_model::VulnDbInfo>, ScanError> {
     let vuln_options = &options.vulns;
     let statements = crate::vex::load(&vuln_options.vex)?;
+    // The files the scan's own walk found: `.gitignore` and `exclude` apply as they do
+    // to every other scanner.
     let mut set = lockgate_sbom::PackageSet::default();
-    for input in &options.inputs {
-        if let Input::Path(path) = input {
-            set.extend(lockgate_sbom::catalog_dir(path));
-        }
+    for (root, files) in walked_packages {
+        set.extend(lockgate_sbom::catalog_files(root, files));
     }
-    set.packages
-        .retain(|p| !sources::is_excluded(excludes, Path::new(&*p.found_at.path), config_dir));
-    set.problems
-        .retain(|p| !sources::is_excluded(excludes, Path::new(p.path()), config_dir));
     set.extend(image_packages);
     for sbom in &vuln_options.sboms {
         let read = std::fs::read(sbom)

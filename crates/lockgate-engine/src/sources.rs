@@ -31,6 +31,9 @@ pub(crate) struct Walked {
     pub charts: Vec<PathBuf>,
     /// Problems met while walking (unreadable directories, ...).
     pub errors: Vec<(String, String)>,
+    /// Package files (lockfiles, package databases, executables that may be Go
+    /// binaries) under each walked root, when packages are checked.
+    pub packages: Vec<(PathBuf, Vec<PathBuf>)>,
 }
 
 /// Compiles a path glob the way `.gitignore` reads one: `*` stays within one directory,
@@ -155,9 +158,16 @@ pub(crate) fn walk(
     excludes: &GlobSet,
     config_dir: Option<&Path>,
     all_files: bool,
+    packages: bool,
     walked: &mut Walked,
 ) {
+    let mut package_files = Vec::new();
     if root.is_file() {
+        if packages {
+            walked
+                .packages
+                .push((root.to_path_buf(), vec![root.to_path_buf()]));
+        }
         // A file named on the command line is a manifest when its extension says so, or
         // when only manifests are scanned (the user said it is one).
         if is_dockerfile(root) {
@@ -218,6 +228,14 @@ pub(crate) fn walk(
         if !file_type.is_file() {
             continue;
         }
+        if packages
+            && (lockgate_sbom::claims_by_name(path)
+                || entry
+                    .metadata()
+                    .is_ok_and(|m| lockgate_sbom::is_executable(&m)))
+        {
+            package_files.push(path.to_path_buf());
+        }
         if is_dockerfile(path) {
             walked.dockerfiles.push(path.to_path_buf());
             continue;
@@ -228,6 +246,9 @@ pub(crate) fn walk(
         } else if all_files {
             walked.texts.push(path.to_path_buf());
         }
+    }
+    if packages {
+        walked.packages.push((root.to_path_buf(), package_files));
     }
     // A chart that also holds a kustomization file is rendered as a chart; a directory
     // with two spellings of the kustomization file is one kustomization.
@@ -265,6 +286,7 @@ mod tests {
             &dir,
             &build_excludes(&["**/skip-*.yaml".to_string()]).unwrap(),
             None,
+            false,
             false,
             &mut walked,
         );

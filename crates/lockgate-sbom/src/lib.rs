@@ -56,7 +56,9 @@ pub use error::CatalogError;
 pub use license::{expression_is_denied, is_spdx_expression};
 pub use package::{Ecosystem, FoundAt, Package, PackageSet, SourcePackage};
 pub use sbom_input::{SbomPackages, read_sbom};
-pub use walk::{WalkOptions, catalog_dir, catalog_dir_with};
+pub use walk::{
+    WalkOptions, catalog_dir, catalog_dir_with, catalog_files, claims_by_name, is_executable,
+};
 
 use std::path::Path;
 

@@ -77,6 +77,60 @@ pub fn catalog_dir_with(root: &Path, options: &WalkOptions) -> PackageSet {
 
 /// A file read both on its own and through another's `-r` include gives the same
 /// packages twice; keep the first of each (purl, file, line).
+/// Catalogs files another walker found under `root` (lockgate's scan walker, which
+/// honours `.gitignore` and the configuration's exclusions): the files a cataloger
+/// claims by name, and executable ELF files for Go build information. References to
+/// other files are read only from inside `root`. Files under `node_modules` are left
+/// out, as [`catalog_dir`] leaves them.
+pub fn catalog_files(root: &Path, files: &[PathBuf]) -> PackageSet {
+    let options = WalkOptions::default();
+    let confined = ConfinedFiles::new(if root.is_file() {
+        root.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    } else {
+        root
+    });
+    let mut set = PackageSet::default();
+    for path in files {
+        let skipped = path.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|name| options.skip_dirs.iter().any(|s| s == name))
+        });
+        if skipped {
+            continue;
+        }
+        match Cataloger::for_path(path) {
+            Some(cataloger) => catalog_one(path, cataloger, &options, &confined, &mut set),
+            None => catalog_if_go_binary(path, &mut set),
+        }
+    }
+    drop_repeats(&mut set);
+    set
+}
+
+/// Whether [`catalog_files`] would look at `path`, judged by its name alone: a file a
+/// cataloger claims. Executable files are candidates too (Go binaries); the walker asks
+/// [`is_executable`] for those.
+pub fn claims_by_name(path: &Path) -> bool {
+    Cataloger::for_path(path).is_some()
+}
+
+/// Whether a file has an execute bit (a possible Go binary).
+pub fn is_executable(metadata: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
+}
+
 fn drop_repeats(set: &mut PackageSet) {
     let mut seen = HashSet::new();
     set.packages.retain(|p| {
@@ -161,13 +215,8 @@ fn catalog_one(
 /// Executable ELF files are read for Go build information (only their headers and one
 /// section); other files are not opened.
 fn catalog_if_go_binary(path: &Path, set: &mut PackageSet) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let executable = fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
-        if !executable {
-            return;
-        }
+    if !fs::metadata(path).is_ok_and(|m| is_executable(&m)) {
+        return;
     }
     let Ok(mut file) = fs::File::open(path) else {
         return;

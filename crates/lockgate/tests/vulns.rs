@@ -951,3 +951,32 @@ fn images_get_their_packages_checked_too() {
             .any(|f| f["rule_id"] == "VULN-001")
     );
 }
+
+#[test]
+fn ignored_and_excluded_lockfiles_are_not_checked() {
+    let dir = project("vuln-ignored", "axios-v0.26.0");
+    let lockfile = br#"{"name": "x", "lockfileVersion": 3, "packages": {"": {"name": "x"},
+  "node_modules/minimist": {"version": "1.2.0"}}}"#;
+    for sub in ["app/build", "app/vendor", "app/node_modules/x"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(dir.join(sub).join("package-lock.json"), lockfile).unwrap();
+    }
+    std::fs::write(dir.join("app/.gitignore"), "build/\n").unwrap();
+    std::fs::write(dir.join("lockgate.toml"), "exclude = [\"app/vendor/**\"]\n").unwrap();
+    let report = json(&lockgate(
+        &dir,
+        &["scan", "app", "--db", "osv.db", "-f", "json"],
+    ));
+    let paths: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "VULN-001")
+        .map(|f| f["location"]["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        ["app/package-lock.json".to_string()].into_iter().collect(),
+        "the same walk as every scanner: .gitignore, exclude, node_modules"
+    );
+}
