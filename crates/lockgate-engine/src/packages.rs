@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use lockgate_image::FileTree;
-use lockgate_sbom::{Cataloger, FileSource, PackageSet, catalog_dir, catalog_file_in};
+use lockgate_sbom::{Cataloger, FileSource, PackageSet, catalog_file_in};
 
 use crate::image::ImageInput;
 use crate::scan::ScanError;
@@ -26,7 +26,28 @@ pub fn catalog_packages(source: &PackageSource) -> Result<(PackageSet, Option<St
             if !path.exists() {
                 return Err(ScanError(format!("{} does not exist", path.display())));
             }
-            Ok((catalog_dir(path), None))
+            // The scan's own walk: `.gitignore`d build outputs are not the project's
+            // packages, and `lockgate scan` leaves them out too.
+            let mut walked = crate::sources::Walked::default();
+            crate::sources::walk(
+                path,
+                &globset::GlobSet::empty(),
+                None,
+                false,
+                true,
+                &mut walked,
+            );
+            let mut set = PackageSet::default();
+            for (root, files) in &walked.packages {
+                set.extend(lockgate_sbom::catalog_files(root, files));
+            }
+            for (shown, error) in walked.errors {
+                set.problems.push(lockgate_sbom::CatalogError::Read {
+                    path: std::sync::Arc::from(shown.as_str()),
+                    source: io::Error::other(error),
+                });
+            }
+            Ok((set, None))
         }
         PackageSource::Image(input) => {
             let image = lockgate_image::open(&input.reference, &input.open, &mut |_| {})
