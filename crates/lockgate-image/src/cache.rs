@@ -16,6 +16,23 @@ pub struct Cache {
     root: PathBuf,
 }
 
+/// lockgate's cache directory, shared by the image cache and the vulnerability
+/// database: `$LOCKGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/lockgate`, else
+/// `~/.cache/lockgate`, else a directory under the system's temp dir.
+pub fn cache_home() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = non_empty("LOCKGATE_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = non_empty("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("lockgate");
+    }
+    if let Some(home) = non_empty("HOME") {
+        return PathBuf::from(home).join(".cache/lockgate");
+    }
+    std::env::temp_dir().join("lockgate-cache")
+}
+
 impl Cache {
     /// A cache in `root` (created when missing).
     pub fn new(root: impl Into<PathBuf>) -> io::Result<Cache> {
@@ -34,19 +51,9 @@ impl Cache {
         Ok(Cache { root })
     }
 
-    /// `$LOCKGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/lockgate/images`, else
-    /// `~/.cache/lockgate/images`, else a directory under the system's temp dir.
+    /// `images` under [`cache_home`].
     pub fn default_root() -> PathBuf {
-        if let Some(dir) = std::env::var_os("LOCKGATE_CACHE_DIR").filter(|d| !d.is_empty()) {
-            return PathBuf::from(dir).join("images");
-        }
-        if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-            return PathBuf::from(dir).join("lockgate/images");
-        }
-        if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
-            return PathBuf::from(home).join(".cache/lockgate/images");
-        }
-        std::env::temp_dir().join("lockgate-cache/images")
+        cache_home().join("images")
     }
 
     pub fn root(&self) -> &Path {

@@ -20,7 +20,7 @@ pub mod tar_stream;
 mod tree;
 mod verify;
 
-pub use cache::Cache;
+pub use cache::{Cache, cache_home};
 pub use digest::Digest;
 pub use image::{Image, LayerInfo, OpenOptions, Progress, SourceKind, open};
 pub use layers::SizeLimits;

@@ -26,20 +26,10 @@ const DEFAULT_ECOSYSTEMS: &[&str] = &[
     "Alpine",
 ];
 
-/// `$LOCKGATE_CACHE_DIR/osv.db`, else `$XDG_CACHE_HOME/lockgate/osv.db`, else
-/// `~/.cache/lockgate/osv.db`.
+/// `osv.db` in lockgate's cache directory (`$LOCKGATE_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/lockgate`, else `~/.cache/lockgate`), beside the image cache.
 pub fn default_db_path() -> PathBuf {
-    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = non_empty("LOCKGATE_CACHE_DIR") {
-        return PathBuf::from(dir).join("osv.db");
-    }
-    if let Some(dir) = non_empty("XDG_CACHE_HOME") {
-        return PathBuf::from(dir).join("lockgate/osv.db");
-    }
-    if let Some(home) = non_empty("HOME") {
-        return PathBuf::from(home).join(".cache/lockgate/osv.db");
-    }
-    std::env::temp_dir().join("lockgate-cache/osv.db")
+    lockgate_image::cache_home().join("osv.db")
 }
 
 pub fn run(command: &DbCommand) -> anyhow::Result<ExitCode> {
