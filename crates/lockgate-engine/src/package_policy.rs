@@ -65,7 +65,13 @@ pub(crate) fn package_outcomes(analyzer: &Analyzer<'_>, set: &PackageSet) -> Vec
                 findings.push(finding);
             }
         }
-        if check_licenses && let Some(license) = &package.license {
+        if check_licenses
+            && let Some(license) = &package.license
+            && expression_is_denied(license, &|name: &str| {
+                denied.iter().any(|(_, glob)| glob.is_match(name))
+            })
+        {
+            // The patterns that refuse it on their own, to name in the message.
             let matched: Vec<&str> = denied
                 .iter()
                 .filter(|(_, glob)| {
@@ -73,29 +79,25 @@ pub(crate) fn package_outcomes(analyzer: &Analyzer<'_>, set: &PackageSet) -> Vec
                 })
                 .map(|(pattern, _)| pattern.as_str())
                 .collect();
-            if expression_is_denied(license, &|name: &str| {
-                denied.iter().any(|(_, glob)| glob.is_match(name))
-            }) {
-                let mut finding = analyzer.finding(
-                    &DENIED_LICENSE,
-                    &path,
-                    span,
-                    None,
-                    format!(
-                        "{} {} ({}) is licensed `{license}`, which [packages] deny-licenses refuses{}",
-                        package.name,
-                        package.version,
-                        package.ecosystem.osv_name(),
-                        if matched.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (`{}`)", matched.join("`, `"))
-                        }
-                    ),
-                );
-                finding.identity = Some(format!("{}/{license}", package.name));
-                findings.push(finding);
-            }
+            let mut finding = analyzer.finding(
+                &DENIED_LICENSE,
+                &path,
+                span,
+                None,
+                format!(
+                    "{} {} ({}) is licensed `{license}`, which [packages] deny-licenses refuses{}",
+                    package.name,
+                    package.version,
+                    package.ecosystem.osv_name(),
+                    if matched.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (`{}`)", matched.join("`, `"))
+                    }
+                ),
+            );
+            finding.identity = Some(format!("{}/{license}", package.name));
+            findings.push(finding);
         }
         if !findings.is_empty() {
             by_path

@@ -187,15 +187,20 @@ pub(crate) fn unchecked_distros(set: &PackageSet) -> BTreeMap<String, usize> {
     out
 }
 
-/// The advisory database's query for a package: Debian and Alpine packages under their
-/// source package (and its version when dpkg states a different one), as those
-/// distributions file advisories; rpm distributions name binary packages.
-fn query_of<'a>(package: &'a Package, ecosystem: &'a str) -> Query<'a> {
+/// The source package a package's advisories are filed under: Debian and Alpine file
+/// them by source package; rpm distributions name binary packages.
+fn advisory_source(package: &Package) -> Option<&lockgate_sbom::SourcePackage> {
     let by_source = matches!(
         package.ecosystem,
         lockgate_sbom::Ecosystem::Debian | lockgate_sbom::Ecosystem::Alpine
     );
-    let (name, version) = match package.source.as_ref().filter(|_| by_source) {
+    package.source.as_ref().filter(|_| by_source)
+}
+
+/// The advisory database's query for a package: under its [`advisory_source`] (and its
+/// version when dpkg states a different one), else its own name.
+fn query_of<'a>(package: &'a Package, ecosystem: &'a str) -> Query<'a> {
+    let (name, version) = match advisory_source(package) {
         Some(source) => (
             source.name.as_str(),
             source.version.as_deref().unwrap_or(&package.version),
@@ -228,14 +233,7 @@ fn package_finding(
     } else {
         format!("{} ({})", found.id, cves.join(", "))
     };
-    let by_source = matches!(
-        package.ecosystem,
-        lockgate_sbom::Ecosystem::Debian | lockgate_sbom::Ecosystem::Alpine
-    );
-    let via_source = package
-        .source
-        .as_ref()
-        .filter(|_| by_source)
+    let via_source = advisory_source(package)
         .filter(|s| s.name != package.name)
         .map(|s| format!(" (source package {})", s.name))
         .unwrap_or_default();

@@ -46,12 +46,21 @@ fn project(name: &str, inventory: &str) -> PathBuf {
     dir
 }
 
+/// (package, version, advisory) of every VULN-001 finding.
 fn vulnerabilities(report: &Value) -> BTreeSet<(String, String, String)> {
+    vulnerabilities_where(report, |f| f["rule_id"] == "VULN-001")
+}
+
+/// (package, version, advisory) of the findings `keep` selects.
+fn vulnerabilities_where(
+    report: &Value,
+    keep: impl Fn(&Value) -> bool,
+) -> BTreeSet<(String, String, String)> {
     report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["rule_id"] == "VULN-001")
+        .filter(|f| keep(f))
         .map(|f| {
             let v = &f["vulnerability"];
             (
@@ -639,20 +648,7 @@ fn openvex_statements_suppress_what_they_cover() {
         ],
     );
     let report = json(&output);
-    let suppressed: BTreeSet<(String, String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "suppressed")
-        .map(|f| {
-            let v = &f["vulnerability"];
-            (
-                v["package"].as_str().unwrap().to_string(),
-                v["version"].as_str().unwrap().to_string(),
-                v["id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let suppressed = vulnerabilities_where(&report, |f| f["status"] == "suppressed");
     let expected: BTreeSet<(String, String, String)> = [
         ("minimist", "0.0.8", MINIMIST_2021),
         // `fixed` for every lodash, except 4.17.4 where a later statement says affected.
