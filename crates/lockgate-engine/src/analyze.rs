@@ -31,6 +31,9 @@ pub(crate) struct Outcome {
     /// Files this outcome stands for besides its own source (an image's files without
     /// findings are counted in one outcome rather than kept one by one).
     pub other_files: usize,
+    /// Documents and objects kept for the Rego policies, which run once every source is
+    /// read (Gatekeeper's inventory holds all objects).
+    pub policy_documents: Vec<crate::policy::PolicyDocument>,
 }
 
 /// Capacity a worker's read buffer keeps between files.
@@ -50,6 +53,8 @@ pub(crate) struct Analyzer<'a> {
     pub docker_rules: Vec<&'static DockerRule>,
     /// The secrets scanner, when secrets are searched.
     pub secrets: Option<&'a Scanner>,
+    /// The Rego policies, when manifests are checked and policies are loaded.
+    pub policies: Option<&'a lockgate_policy::PolicySet>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -67,6 +72,7 @@ impl<'a> Analyzer<'a> {
             rules,
             docker_rules,
             secrets,
+            policies: effective.policies.as_deref().filter(|p| !p.is_empty()),
         }
     }
 
@@ -386,10 +392,12 @@ impl<'a> Analyzer<'a> {
                 outcome.findings.push(finding);
             }
         }
-        if self.rules.is_empty() {
+        if self.rules.is_empty() && self.policies.is_none() {
             outcome.text = Some(text);
             return outcome;
         }
+        let documents_wanted = self.policies.is_some_and(|p| p.has_documents_rules());
+        let objects_wanted = self.policies.is_some_and(|p| p.has_constraints());
         // A UTF-8 byte-order mark is legal at the start of a file but not YAML content.
         let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let stream = parse_stream(body, Limits::default());
@@ -416,7 +424,11 @@ impl<'a> Analyzer<'a> {
             dockerignore: None,
         };
         for (index, document) in stream.documents.into_iter().enumerate() {
-            for object in objects_from_document(document, index) {
+            // conftest rules see the document as written (a List whole, any YAML at all).
+            let mut whole_document = documents_wanted.then(|| document.clone());
+            let objects = objects_from_document(document, index);
+            let single_object = objects.len() == 1 && objects[0].is_ok();
+            for object in objects {
                 let object = match object {
                     Ok(object) => object,
                     Err(ObjectError::NotKubernetes) => continue,
@@ -455,7 +467,7 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                let suppression = match suppress::read(&object) {
+                let suppression = match suppress::read(&object, self.policies) {
                     Some(Ok(suppression)) => Some(suppression),
                     Some(Err((span, message))) => {
                         outcome.findings.push(self.finding(
@@ -486,6 +498,23 @@ impl<'a> Analyzer<'a> {
                     }
                     outcome.findings.push(finding);
                 }
+                if documents_wanted || objects_wanted {
+                    let conftest = single_object && whole_document.take().is_some();
+                    outcome
+                        .policy_documents
+                        .push(crate::policy::PolicyDocument::object(
+                            object,
+                            identity,
+                            conftest,
+                            objects_wanted,
+                            suppression,
+                        ));
+                }
+            }
+            if let Some(document) = whole_document {
+                outcome
+                    .policy_documents
+                    .push(crate::policy::PolicyDocument::plain(document));
             }
         }
         outcome.text = Some(text);

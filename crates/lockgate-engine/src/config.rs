@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lockgate_model::{RuleMeta, Severity, Span};
+use lockgate_policy::PolicySet;
 use lockgate_rules::{Settings, rules};
 use lockgate_secrets::{Catalog, RuleSpec, ScanSettings};
 use serde::Deserialize;
@@ -64,6 +65,61 @@ struct ConfigFile {
     secrets: SecretsFile,
     vulnerabilities: VulnerabilitiesFile,
     packages: PackagesFile,
+    policy: PolicyFile,
+}
+
+/// `[policy]`: Rego policies evaluated beside the built-in rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct PolicyFile {
+    /// Directories or files of `.rego` policies and Gatekeeper templates and constraints,
+    /// relative to the configuration file.
+    paths: Vec<PathBuf>,
+    /// The packages whose `deny`/`violation`/`warn` rules are evaluated.
+    namespaces: Vec<String>,
+    all_namespaces: bool,
+    /// The longest one policy rule may run on one document (`500ms`, `2s`).
+    timeout: String,
+}
+
+impl Default for PolicyFile {
+    fn default() -> Self {
+        PolicyFile {
+            paths: Vec::new(),
+            namespaces: vec!["main".into()],
+            all_namespaces: false,
+            timeout: "1s".into(),
+        }
+    }
+}
+
+/// What to load besides `[policy]` in the file: the command line's `--policy` paths and
+/// namespace choices (which replace the file's).
+#[derive(Debug, Clone, Default)]
+pub struct PolicyArgs {
+    pub paths: Vec<PathBuf>,
+    pub namespaces: Vec<String>,
+    pub all_namespaces: bool,
+}
+
+/// Reads a policy time budget: a number with `ms` or `s`.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 1)
+    } else if let Some(s) = text.strip_suffix('s') {
+        (s, 1000)
+    } else {
+        return Err(format!("`{text}` needs a unit: write e.g. `500ms` or `2s`"));
+    };
+    let value: u64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of ms or s"))?;
+    match value.checked_mul(scale) {
+        Some(ms) if ms > 0 && ms <= 600_000 => Ok(std::time::Duration::from_millis(ms)),
+        _ => Err(format!("`{text}` must be between 1ms and 600s")),
+    }
 }
 
 /// `[packages]`: the user's package policy.
@@ -221,7 +277,21 @@ pub struct Waiver {
     pub expires: Date,
     /// Where the waiver is written, for findings about the waiver itself.
     pub span: Span,
+    /// The rule is not built in: it must be a policy rule (checked by `resolve`).
+    pending: bool,
 }
+
+/// Stands for a waiver's rule that is not built in until policies are loaded.
+static PENDING_POLICY_RULE: RuleMeta = RuleMeta {
+    id: "",
+    name: "",
+    title: "",
+    severity: Severity::Info,
+    applies_to: &[],
+    frameworks: &[],
+    fix: "",
+    docs: "",
+};
 
 /// A parsed configuration file (or the defaults when there is none).
 #[derive(Debug, Clone, Default)]
@@ -234,6 +304,8 @@ pub struct Config {
     waivers: Vec<Waiver>,
     /// The user's secret rules, compiled.
     user_secret_rules: Arc<Catalog>,
+    /// Policies loaded with [`Config::load_policies`].
+    policies: Option<Arc<PolicySet>>,
 }
 
 /// The configuration one scan runs with, after choosing a profile.
@@ -253,6 +325,8 @@ pub struct Effective {
     pub packages: PackagePolicy,
     /// Problems found while resolving (unknown rule IDs): shown as notices.
     pub warnings: Vec<String>,
+    /// The Rego policies that run, if any.
+    pub policies: Option<Arc<PolicySet>>,
 }
 
 /// Finds a rule by ID or name among the built-in rules, the secret catalog and the
@@ -398,7 +472,13 @@ impl Config {
                         Some(waiver.rule.get_ref().clone()),
                     )
                 }
-                None => return Err(at(format!("unknown rule `{}`", waiver.rule.get_ref()))),
+                // Maybe a rule of a Rego policy: checked once policies are loaded.
+                None => (&PENDING_POLICY_RULE, waiver.advisory.clone()),
+            };
+            let rule_id = if std::ptr::eq(rule, &PENDING_POLICY_RULE) {
+                waiver.rule.get_ref().clone()
+            } else {
+                rule.id.to_string()
             };
             if advisory.is_some() && rule.id != lockgate_rules::package_rules::VULNERABLE_PACKAGE.id
             {
@@ -425,7 +505,8 @@ impl Config {
                     .map_err(|e| at(format!("bad object glob `{glob}`: {e}")))?;
             }
             waivers.push(Waiver {
-                rule: rule.id.to_string(),
+                rule: rule_id,
+                pending: std::ptr::eq(rule, &PENDING_POLICY_RULE),
                 path: waiver.path.clone(),
                 object: waiver.object.clone(),
                 advisory,
@@ -441,7 +522,72 @@ impl Config {
             text: Some(text.to_string()),
             waivers,
             user_secret_rules: Arc::new(user_secret_rules),
+            policies: None,
         })
+    }
+
+    /// Loads the Rego policies of `[policy]` and `args` (whose paths add to the file's
+    /// and whose namespaces replace them). Rule IDs of the built-in rules and secret
+    /// catalogs are reserved. Nothing to load leaves the configuration as it is.
+    pub fn load_policies(&mut self, args: &PolicyArgs) -> Result<(), ConfigError> {
+        let shown = self
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(CONFIG_FILE_NAME));
+        let invalid = |message: String| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        };
+        let dir = self.path.as_deref().and_then(Path::parent);
+        let mut paths: Vec<PathBuf> = self
+            .file
+            .policy
+            .paths
+            .iter()
+            .map(|p| match dir {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p.clone(),
+            })
+            .collect();
+        paths.extend(args.paths.iter().cloned());
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let time_budget = parse_timeout(&self.file.policy.timeout)
+            .map_err(|e| invalid(format!("[policy] timeout: {e}")))?;
+        let namespaces = lockgate_policy::Namespaces {
+            names: if args.namespaces.is_empty() {
+                self.file.policy.namespaces.clone()
+            } else {
+                args.namespaces.clone()
+            },
+            all: args.all_namespaces || self.file.policy.all_namespaces,
+        };
+        let mut taken: std::collections::HashSet<String> = lockgate_rules::all_rules()
+            .map(|r| r.id.to_string())
+            .collect();
+        if let Ok(catalog) = lockgate_secrets::builtin_catalog() {
+            taken.extend(catalog.rules.iter().map(|r| r.meta.id.to_string()));
+        }
+        taken.extend(
+            self.user_secret_rules
+                .rules
+                .iter()
+                .map(|r| r.meta.id.to_string()),
+        );
+        let options = lockgate_policy::LoadOptions {
+            namespaces,
+            time_budget,
+        };
+        let set = PolicySet::load(&paths, &options, taken)
+            .map_err(|e| invalid(format!("[policy]: {e}")))?;
+        self.policies = Some(Arc::new(set));
+        Ok(())
+    }
+
+    /// The loaded policies, if any.
+    pub fn policies(&self) -> Option<&Arc<PolicySet>> {
+        self.policies.as_ref()
     }
 
     /// The profile named in the file, if any.
@@ -474,10 +620,39 @@ impl Config {
             .cloned()
             .unwrap_or_default();
         let mut warnings = Vec::new();
+        let policies = self.policies.as_deref();
+        let find = |name: &str| {
+            find_any_rule(name, &self.user_secret_rules)
+                .or_else(|| policies.and_then(|p| p.find_rule(name)))
+        };
+        let mut waivers = self.waivers.clone();
+        for waiver in waivers.iter_mut().filter(|w| w.pending) {
+            match policies.and_then(|p| p.find_rule(&waiver.rule)) {
+                Some(rule) => {
+                    waiver.rule = rule.id.to_string();
+                    waiver.pending = false;
+                }
+                None => {
+                    return Err(ConfigError::Invalid {
+                        path: self.path.clone().unwrap_or_default(),
+                        message: format!(
+                            "waiver (line {}): unknown rule `{}`{}",
+                            waiver.span.line,
+                            waiver.rule,
+                            if policies.is_some() {
+                                ", neither built in nor defined by the loaded policies"
+                            } else {
+                                ""
+                            }
+                        ),
+                    });
+                }
+            }
+        }
         let mut resolve_ids = |names: &[String], what: &str| -> Vec<String> {
             names
                 .iter()
-                .filter_map(|name| match find_any_rule(name, &self.user_secret_rules) {
+                .filter_map(|name| match find(name) {
                     Some(rule) => Some(rule.id.to_string()),
                     None => {
                         warnings.push(format!("{what}: unknown rule `{name}` ignored"));
@@ -504,6 +679,9 @@ impl Config {
                 .iter()
                 .map(|r| r.meta.id.to_string()),
         );
+        if let Some(policies) = policies {
+            enabled.extend(policies.rules().iter().map(|r| r.id.to_string()));
+        }
         for id in builtin.disabled {
             enabled.remove(*id);
         }
@@ -523,7 +701,7 @@ impl Config {
         }
         let mut severity_overrides = BTreeMap::new();
         for (name, severity) in &self.file.rules.severity {
-            match find_any_rule(name, &self.user_secret_rules) {
+            match find(name) {
                 Some(rule) => {
                     severity_overrides.insert(rule.id.to_string(), *severity);
                 }
@@ -552,7 +730,8 @@ impl Config {
                 .file
                 .max_file_size
                 .unwrap_or(crate::DEFAULT_MAX_FILE_BYTES),
-            waivers: self.waivers.clone(),
+            waivers,
+            policies: self.policies.clone(),
             secrets: SecretsConfig {
                 enabled: self.file.secrets.enabled,
                 settings: ScanSettings {

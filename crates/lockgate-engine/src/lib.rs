@@ -15,6 +15,7 @@ mod history;
 mod image;
 mod package_policy;
 mod packages;
+mod policy;
 mod render;
 mod scan;
 mod secrets;
@@ -26,7 +27,7 @@ mod vulns;
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, DeniedPackage, Effective, PROFILES, PackagePolicy,
-    SecretsConfig, VulnConfig, Waiver, find_any_rule, parse_age,
+    PolicyArgs, SecretsConfig, VulnConfig, Waiver, find_any_rule, parse_age,
 };
 pub use date::Date;
 pub use history::History;

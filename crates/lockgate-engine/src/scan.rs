@@ -322,6 +322,11 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         }
     }
 
+    if let Some(policies) = analyzer.policies {
+        let errors = crate::policy::evaluate(&analyzer, policies, &mut outcomes);
+        outcomes.extend(errors);
+    }
+
     let vuln_db = if check_vulns {
         check_packages(
             options,
@@ -407,6 +412,12 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         if !rules.contains_key(finding.rule_id.as_ref())
             && let Some(meta) =
                 crate::config::find_any_rule(&finding.rule_id, &effective.secrets.user_rules)
+                    .or_else(|| {
+                        effective
+                            .policies
+                            .as_ref()
+                            .and_then(|p| p.find_rule(&finding.rule_id))
+                    })
         {
             rules.insert(finding.rule_id.to_string(), meta.info());
         }

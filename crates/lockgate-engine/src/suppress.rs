@@ -16,7 +16,11 @@ pub(crate) struct Suppression {
 
 /// Reads the annotation. `Err` carries a message and the span for an
 /// `invalid-suppression` finding; an invalid annotation suppresses nothing.
-pub(crate) fn read(object: &KubeObject) -> Option<Result<Suppression, (Span, String)>> {
+/// `policies` supplies the IDs of policy rules, which may be suppressed too.
+pub(crate) fn read(
+    object: &KubeObject,
+    policies: Option<&lockgate_policy::PolicySet>,
+) -> Option<Result<Suppression, (Span, String)>> {
     let (key, value) = object.annotations()?.entry(ANNOTATION)?;
     let text = value.as_str().unwrap_or_default().trim();
     let (ids, reason) = match text.split_once(char::is_whitespace) {
@@ -25,7 +29,7 @@ pub(crate) fn read(object: &KubeObject) -> Option<Result<Suppression, (Span, Str
     };
     let mut rule_ids = Vec::new();
     for id in ids.split(',').map(str::trim).filter(|id| !id.is_empty()) {
-        match find_rule(id) {
+        match find_rule(id).or_else(|| policies.and_then(|p| p.find_rule(id))) {
             Some(rule) => rule_ids.push(rule.id.to_string()),
             None => {
                 return Some(Err((

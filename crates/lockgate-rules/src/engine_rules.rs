@@ -73,10 +73,32 @@ lockgate.dev/ignore: \"KUBE-003 node agent needs the host's devices\"\n```\n\n##
 - lockgate README, section Inline suppression\n",
 };
 
+pub static POLICY_ERROR: RuleMeta = RuleMeta {
+    id: "LG-005",
+    name: "policy-error",
+    title: "A Rego policy could not be loaded or evaluated",
+    severity: Severity::High,
+    applies_to: &["Rego policies"],
+    frameworks: &["lockgate:integrity"],
+    fix: "Fix the policy at the reported line (syntax, a run-time error such as a type error or a conflict, or work that exceeds the time budget), or raise `[policy] timeout`.",
+    docs: "## What it checks\nEvery Rego policy lockgate loads must compile and every evaluation \
+must finish: a syntax error, an unknown builtin, a Gatekeeper constraint without its template, \
+an error at run time (a type error, conflicting values, a division by zero) or an evaluation \
+that runs past `[policy] timeout` is reported here, at the policy's file and line. One finding \
+stands for all the documents the same error happened on.\n\n## Why it matters\nA policy that \
+does not run passes nothing: the objects it should have judged were not judged. Treating that \
+as a failure keeps a broken policy from turning the gate green.\n\n## Example\n```rego\n\
+package main\n\ndeny contains msg if {\n  msg := sprintf(\"%d replicas\", input.spec.replicas)  # not an array\n}\n```\n\n\
+## Fix\nCorrect the policy (`lockgate policy test` runs its unit tests), or lower this rule's \
+severity with `[rules.severity]` to report policy errors without failing the gate.\n\n\
+## References\n- docs/policies.md\n- Rego reference: https://www.openpolicyagent.org/docs/policy-reference\n",
+};
+
 /// Every engine rule.
 pub static ALL: &[&RuleMeta] = &[
     &PARSE_ERROR,
     &EXPIRED_WAIVER,
     &UNUSED_WAIVER,
     &INVALID_SUPPRESSION,
+    &POLICY_ERROR,
 ];

@@ -23,7 +23,7 @@ pub use image::{
     ImageFile, ImageFileKind, ImageHit, ImageRule, ImageSink, ImageTarget, ImageView, OsRelease,
     end_of_life, image_rules,
 };
-pub use registry::{Check, Rule, find_rule, rules};
+pub use registry::{Check, Rule, all_rules, find_rule, rules};
 pub use settings::Settings;
 
 /// Rules whose findings point at a line holding a credential value (a literal env

@@ -32,8 +32,9 @@ pub fn rules() -> &'static [Rule] {
     crate::kube::rules()
 }
 
-/// Looks a rule up by ID (`KUBE-003`) or name (`privileged-container`), case-insensitively.
-pub fn find_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
+/// The metadata of every built-in rule: Kubernetes, Dockerfile, image, engine and
+/// package rules (not the secret catalog).
+pub fn all_rules() -> impl Iterator<Item = &'static RuleMeta> {
     rules()
         .iter()
         .map(|r| r.meta)
@@ -41,5 +42,10 @@ pub fn find_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
         .chain(crate::image_rules().iter().map(|r| r.meta))
         .chain(crate::engine_rules::ALL.iter().copied())
         .chain(crate::package_rules::ALL.iter().copied())
+}
+
+/// Looks a rule up by ID (`KUBE-003`) or name (`privileged-container`), case-insensitively.
+pub fn find_rule(id_or_name: &str) -> Option<&'static RuleMeta> {
+    all_rules()
         .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name.eq_ignore_ascii_case(id_or_name))
 }

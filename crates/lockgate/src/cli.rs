@@ -54,6 +54,9 @@ pub enum Command {
     /// Manage the offline vulnerability database (OSV advisories in one local file).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Work with Rego policies: run their unit tests.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,6 +312,27 @@ pub struct ScanSelection {
     /// Search only the staged changes for secrets (what the next commit would add).
     #[arg(long)]
     pub staged: bool,
+
+    #[command(flatten)]
+    pub policy: PolicySelection,
+}
+
+/// Rego policies to evaluate beside the built-in rules.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicySelection {
+    /// A directory or file of Rego policies: conftest-style `.rego` files and Gatekeeper
+    /// ConstraintTemplates and constraints (repeat for several; adds to `[policy] paths`).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+
+    /// A Rego package whose `deny`, `violation` and `warn` rules are evaluated (repeat
+    /// for several; default: `[policy] namespaces`, else `main`).
+    #[arg(long = "namespace", value_name = "PACKAGE")]
+    pub namespaces: Vec<String>,
+
+    /// Evaluate the `deny`, `violation` and `warn` rules of every package.
+    #[arg(long)]
+    pub all_namespaces: bool,
 }
 
 /// Where the vulnerability database is and what may suppress its findings.
@@ -365,6 +389,14 @@ pub struct RulesArgs {
     #[arg(long, value_name = "PREFIX")]
     pub framework: Option<String>,
 
+    /// Configuration file (default: lockgate.toml found upward from the current
+    /// directory); its `[policy]` rules are listed too.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub policy: PolicySelection,
+
     /// Output format: table or json.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
@@ -372,6 +404,48 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Rule ID (KUBE-003, SEC-100) or name (privileged-container, aws-access-key-id).
+    /// Rule ID (KUBE-003, SEC-100) or name (privileged-container, aws-access-key-id), or
+    /// the ID of a policy rule (`main.deny`, `K8sRequiredLabels/must-have-owner`).
     pub rule: String,
+
+    /// Configuration file (default: lockgate.toml found upward from the current
+    /// directory), for the rules of its `[policy]`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub policy: PolicySelection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run the unit tests of Rego policies: the `test_` rules of `*_test.rego` files,
+    /// evaluated with the policies beside them (as `opa test` does).
+    #[command(
+        after_help = "A test passes when its rule is true; false, undefined and errors fail it.\nExit status: 0 when every test passes, 1 when one fails or a module does not compile, 2 when no test is found.\n\nExamples:\n  lockgate policy test policy/\n  lockgate policy test policy/ --run deny_latest -v"
+    )]
+    Test(PolicyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// Directories or files of `.rego` policies and their `*_test.rego` tests.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Only tests whose `package.test_name` contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub run: Option<String>,
+
+    /// Also list the tests that pass, with their times.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+
+    /// The longest one test may run (`500ms`, `5s`).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub timeout: String,
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lockgate_engine::{
-    Baseline, Config, Date, History, Input, PROFILES, Progress, ProgressEvent, ScanOptions,
-    Scanners, VulnOptions, scan,
+    Baseline, Date, History, Input, PROFILES, Progress, ProgressEvent, ScanOptions, Scanners,
+    VulnOptions, scan,
 };
 use lockgate_model::{Report, RuleMeta};
 use lockgate_report::{Format, WriteOptions};
@@ -61,6 +61,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Verify(args) => crate::image::run_verify(&args),
         Command::Sbom(args) => crate::image::run_sbom(&args),
         Command::Db(command) => crate::db::run(&command),
+        Command::Policy(command) => crate::policy::run(&command),
     }
 }
 
@@ -278,17 +279,16 @@ fn scan_selection(
             inputs.push(Input::Path(path.clone()));
         }
     }
-    let config = match &selection.config {
-        Some(path) => Config::load(path)?,
-        None => {
-            let start = paths
-                .iter()
-                .find(|p| p.as_os_str() != "-")
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from("."));
-            Config::discover(&start)?
-        }
-    };
+    let start = paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = crate::policy::config_with_policies(
+        selection.config.as_deref(),
+        &start,
+        &selection.policy,
+    )?;
     let effective = config.resolve(selection.profile.as_deref(), fail_on)?;
     let vulns = vuln_options(
         &selection.vulns,
@@ -356,6 +356,15 @@ pub(crate) fn terminal_progress() -> Option<Progress> {
 
 fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let secrets = lockgate_secrets::builtin_catalog()?;
+    let config = crate::policy::config_with_policies(
+        args.config.as_deref(),
+        &crate::policy::here(),
+        &args.policy,
+    )?;
+    let policy_rules: Vec<&'static RuleMeta> = config
+        .policies()
+        .map(|p| p.rules().to_vec())
+        .unwrap_or_default();
     let selected: Vec<&'static RuleMeta> = lockgate_rules::rules()
         .iter()
         .map(|r| r.meta)
@@ -364,6 +373,7 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         .chain(lockgate_rules::engine_rules::ALL.iter().copied())
         .chain(lockgate_rules::package_rules::ALL.iter().copied())
         .chain(secrets.rules.iter().map(|r| r.meta))
+        .chain(policy_rules.iter().copied())
         .filter(|meta| match &args.framework {
             Some(prefix) => meta
                 .frameworks
@@ -421,8 +431,20 @@ fn write_rule_table(rules: &[&RuleMeta], out: &mut dyn Write) -> io::Result<()> 
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let Some(rule) = lockgate_engine::find_any_rule(&args.rule, &Default::default()) else {
-        bail!("no rule `{}`; `lockgate rules` lists them all", args.rule);
+    let mut rule = lockgate_engine::find_any_rule(&args.rule, &Default::default());
+    if rule.is_none() {
+        let config = crate::policy::config_with_policies(
+            args.config.as_deref(),
+            &crate::policy::here(),
+            &args.policy,
+        )?;
+        rule = config.policies().and_then(|p| p.find_rule(&args.rule));
+    }
+    let Some(rule) = rule else {
+        bail!(
+            "no rule `{}`; `lockgate rules` lists them all (with `--policy PATH` for the rules of policies)",
+            args.rule
+        );
     };
     let mut out = io::stdout().lock();
     let text = format!(

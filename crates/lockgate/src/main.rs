@@ -13,6 +13,7 @@ mod commands;
 mod db;
 mod hook;
 mod image;
+mod policy;
 
 use std::process::ExitCode;
 

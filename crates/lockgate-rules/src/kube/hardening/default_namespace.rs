@@ -5,36 +5,6 @@ use lockgate_model::{RuleMeta, Severity};
 
 use crate::{Context, Sink};
 
-/// Built-in kinds that are not namespaced; they never belong to a namespace.
-const CLUSTER_SCOPED_KINDS: &[&str] = &[
-    "APIService",
-    "CSIDriver",
-    "CSINode",
-    "CertificateSigningRequest",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "ClusterTrustBundle",
-    "ComponentStatus",
-    "CustomResourceDefinition",
-    "FlowSchema",
-    "IngressClass",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "MutatingWebhookConfiguration",
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "PodSecurityPolicy",
-    "PriorityClass",
-    "PriorityLevelConfiguration",
-    "RuntimeClass",
-    "StorageClass",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration",
-    "VolumeAttachment",
-];
-
 pub(crate) static META: RuleMeta = RuleMeta {
     id: "KUBE-025",
     name: "default-namespace",
@@ -104,7 +74,7 @@ fn is_built_in_default_object(object: &KubeObject) -> bool {
 }
 
 pub(crate) fn check(context: &Context<'_>, object: &KubeObject, out: &mut Sink) {
-    if CLUSTER_SCOPED_KINDS.contains(&object.kind.as_str()) || is_built_in_default_object(object) {
+    if lockgate_kube::is_cluster_scoped(&object.kind) || is_built_in_default_object(object) {
         return;
     }
     match object.namespace.as_deref() {

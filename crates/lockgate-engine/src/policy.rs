@@ -1,0 +1,264 @@
+//! Rego policies in a scan: the documents and objects each source kept are evaluated
+//! once every source is read (Gatekeeper's `data.inventory` holds all objects, and
+//! `namespaceSelector` needs the scanned Namespaces' labels), in parallel, one evaluator
+//! per worker. Violations become findings at the object, or at the key a result names;
+//! policy errors (load, run time, time budget) become one `policy-error` finding per
+//! policy place, counting the documents it happened on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lockgate_kube::KubeObject;
+use lockgate_model::{Finding, FindingStatus, ObjectRef, Span};
+use lockgate_policy::{
+    Inventory, Labels, Outcome as PolicyOutcome, PolicyError, PolicySet, Review, Value,
+};
+use lockgate_rules::engine_rules;
+use lockgate_syntax::Node;
+use rayon::prelude::*;
+
+use crate::analyze::{Analyzer, Outcome};
+use crate::suppress::Suppression;
+
+/// A document or object kept for the policies.
+#[derive(Debug)]
+pub(crate) struct PolicyDocument {
+    root: Node,
+    value: Value,
+    /// Evaluated by the conftest rules.
+    conftest: bool,
+    /// Reviewed by the Gatekeeper constraints.
+    review: Option<Review>,
+    object: Option<Arc<ObjectRef>>,
+    anchor: Span,
+    suppression: Option<Suppression>,
+}
+
+impl PolicyDocument {
+    /// A Kubernetes object; `conftest` when it is also the whole document.
+    pub fn object(
+        object: KubeObject,
+        identity: Arc<ObjectRef>,
+        conftest: bool,
+        review: bool,
+        suppression: Option<Suppression>,
+    ) -> Self {
+        let value = lockgate_policy::from_node(&object.root);
+        let review = review.then(|| Review {
+            object: value.clone(),
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            name: object.name.clone(),
+            namespace: object.namespace.clone(),
+            labels: object
+                .labels()
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((k.scalar_text()?, v.scalar_text().unwrap_or_default()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            cluster_scoped: lockgate_kube::is_cluster_scoped(&object.kind),
+            operation: "CREATE".into(),
+            old_object: None,
+            user_info: None,
+        });
+        PolicyDocument {
+            anchor: object.anchor_span(),
+            value,
+            conftest,
+            review,
+            object: Some(identity),
+            suppression,
+            root: object.root,
+        }
+    }
+
+    /// A document that is not one Kubernetes object (a List, or any other YAML).
+    pub fn plain(root: Node) -> Self {
+        PolicyDocument {
+            value: lockgate_policy::from_node(&root),
+            anchor: Span::point(root.span.line, root.span.column),
+            root,
+            conftest: true,
+            review: None,
+            object: None,
+            suppression: None,
+        }
+    }
+}
+
+/// Where one policy error happened and on how many documents.
+struct ErrorSite {
+    error: PolicyError,
+    rule: Option<&'static lockgate_model::RuleMeta>,
+    first: Option<String>,
+    count: usize,
+}
+
+/// Evaluates the kept documents and adds the findings to their outcomes. Returns one
+/// outcome per policy file with errors.
+pub(crate) fn evaluate(
+    analyzer: &Analyzer<'_>,
+    set: &PolicySet,
+    outcomes: &mut [Outcome],
+) -> Vec<Outcome> {
+    let mut inventory = Inventory::default();
+    let mut namespaces: BTreeMap<String, Labels> = BTreeMap::new();
+    if set.has_constraints() {
+        for review in outcomes
+            .iter()
+            .flat_map(|o| o.policy_documents.iter())
+            .filter_map(|d| d.review.as_ref())
+        {
+            inventory.add(review);
+            if review.kind == "Namespace"
+                && review.api_version == "v1"
+                && let Some(name) = &review.name
+            {
+                namespaces.insert(name.clone(), review.labels.clone());
+            }
+        }
+    }
+    let inventory = set.has_constraints().then(|| inventory.into_value());
+    let errors: Vec<
+        Vec<(
+            PolicyError,
+            Option<&'static lockgate_model::RuleMeta>,
+            String,
+        )>,
+    > = outcomes
+        .par_iter_mut()
+        .filter(|o| !o.policy_documents.is_empty())
+        .map_init(
+            || set.evaluator(inventory.as_ref()),
+            |evaluator, outcome| {
+                let mut errors = Vec::new();
+                let mut verdicts = Vec::new();
+                for document in std::mem::take(&mut outcome.policy_documents) {
+                    verdicts.clear();
+                    if document.conftest {
+                        evaluator.document(&document.value, &mut verdicts);
+                    }
+                    if let Some(review) = &document.review {
+                        evaluator.review(review, &namespaces, &mut verdicts);
+                    }
+                    for verdict in verdicts.drain(..) {
+                        match verdict.outcome {
+                            PolicyOutcome::Violation { message, field, .. } => {
+                                if !analyzer.effective.enabled.contains(verdict.rule.id) {
+                                    continue;
+                                }
+                                outcome.findings.push(violation(
+                                    analyzer,
+                                    &outcome.path,
+                                    &document,
+                                    verdict.rule,
+                                    message,
+                                    field.as_deref(),
+                                ));
+                            }
+                            PolicyOutcome::Error(error) => {
+                                let what = document
+                                    .object
+                                    .as_ref()
+                                    .map(|o| o.display_id())
+                                    .unwrap_or_else(|| {
+                                        format!("{} line {}", outcome.path, document.anchor.line)
+                                    });
+                                errors.push((error, Some(verdict.rule), what));
+                            }
+                        }
+                    }
+                }
+                errors
+            },
+        )
+        .collect();
+    let mut sites: Vec<ErrorSite> = set
+        .problems
+        .iter()
+        .map(|error| ErrorSite {
+            error: error.clone(),
+            rule: None,
+            first: None,
+            count: 0,
+        })
+        .collect();
+    for (error, rule, what) in errors.into_iter().flatten() {
+        let same = |site: &&mut ErrorSite| {
+            site.error == error && site.rule.map(|r| r.id) == rule.map(|r| r.id)
+        };
+        match sites.iter_mut().find(same) {
+            Some(site) => site.count += 1,
+            None => sites.push(ErrorSite {
+                error,
+                rule,
+                first: Some(what),
+                count: 1,
+            }),
+        }
+    }
+    error_outcomes(analyzer, set, sites)
+}
+
+/// A violation as a finding: at the key its field path leads to, else at the object.
+fn violation(
+    analyzer: &Analyzer<'_>,
+    path: &Arc<str>,
+    document: &PolicyDocument,
+    rule: &'static lockgate_model::RuleMeta,
+    message: String,
+    field: Option<&[lockgate_policy::FieldStep]>,
+) -> Finding {
+    let span = field
+        .and_then(|field| lockgate_policy::span_of(&document.root, field))
+        .unwrap_or(document.anchor);
+    let mut finding = analyzer.finding(rule, path, span, document.object.clone(), message);
+    if let Some(suppression) = &document.suppression
+        && suppression.rule_ids.iter().any(|id| id == rule.id)
+    {
+        finding.status = FindingStatus::Suppressed {
+            reason: suppression.reason.clone(),
+        };
+    }
+    finding
+}
+
+/// One outcome per policy file, holding its `policy-error` findings.
+fn error_outcomes(analyzer: &Analyzer<'_>, set: &PolicySet, sites: Vec<ErrorSite>) -> Vec<Outcome> {
+    let mut by_path: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for site in sites {
+        let mut message = match site.rule {
+            Some(rule) => format!("policy rule {} failed: {}", rule.id, site.error.message),
+            None => format!("policy not loaded: {}", site.error.message),
+        };
+        if let Some(first) = &site.first {
+            message.push_str(&format!(" (on {first}"));
+            if site.count > 1 {
+                message.push_str(&format!(" and {} other document(s)", site.count - 1));
+            }
+            message.push(')');
+        }
+        let path: Arc<str> = Arc::from(site.error.path.as_str());
+        let span = Span::point(site.error.line.max(1), site.error.column.max(1));
+        let finding = analyzer.finding(&engine_rules::POLICY_ERROR, &path, span, None, message);
+        by_path.entry(site.error.path).or_default().push(finding);
+    }
+    by_path
+        .into_iter()
+        .map(|(path, findings)| Outcome {
+            text: set
+                .sources
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, text)| Arc::clone(text)),
+            path: Arc::from(path.as_str()),
+            findings,
+            ..Outcome::default()
+        })
+        .collect()
+}

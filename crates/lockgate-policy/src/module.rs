@@ -1,0 +1,157 @@
+//! Rego modules: adding one to an engine in the Rego version it is written in, the rules
+//! it declares, and regorus's error text turned into a place and one sentence.
+
+use regorus::Engine;
+
+/// A Rego module added to an engine.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// The package without `data.` (`main`, `lib.kubernetes`).
+    pub package: String,
+    /// The rules the module declares, each with the 1-based line of its first head.
+    pub rules: Vec<(String, u32)>,
+}
+
+/// Where a policy problem is, and what it is in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+/// Adds `text` to `engine` as Rego v1, or as v0 when it only parses that way (conftest
+/// and Gatekeeper policies are mostly v0). When neither parses, the error reported is
+/// the one of the version the text seems written in.
+pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, PolicyError> {
+    let package = match engine.add_policy(path.to_string(), text.to_string()) {
+        Ok(package) => package,
+        Err(v1_error) => {
+            engine.set_rego_v0(true);
+            let v0 = engine.add_policy(path.to_string(), text.to_string());
+            engine.set_rego_v0(false);
+            match v0 {
+                Ok(package) => package,
+                Err(v0_error) => {
+                    let looks_v1 = text.contains("rego.v1")
+                        || text.contains(" if ")
+                        || text.contains(" contains ");
+                    let error = if looks_v1 { v1_error } else { v0_error };
+                    return Err(describe(path, &error.to_string()));
+                }
+            }
+        }
+    };
+    let package = package
+        .strip_prefix("data.")
+        .unwrap_or(&package)
+        .to_string();
+    let mut rules: Vec<(String, u32)> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        // Rule heads start at the left margin; anything else is inside a rule or string.
+        if line.starts_with([' ', '\t', '#']) {
+            continue;
+        }
+        let Some(name) = crate::metadata::rule_name(line) else {
+            continue;
+        };
+        if rules.iter().any(|(known, _)| *known == name) {
+            continue;
+        }
+        if engine
+            .has_declared_rule_rooted_at(path, &name)
+            .unwrap_or(false)
+        {
+            rules.push((name, u32::try_from(index + 1).unwrap_or(u32::MAX)));
+        }
+    }
+    Ok(Module { package, rules })
+}
+
+/// Reads regorus's error text (`--> file:line:col`, a code frame, `error: message`) into
+/// a place and a message. Errors without a place are given `fallback_line`.
+pub fn describe(path: &str, error: &str) -> PolicyError {
+    let mut line = 0;
+    let mut column = 0;
+    let mut shown_path = path.to_string();
+    if let Some(at) = error.find("--> ") {
+        let place = error[at + 4..].lines().next().unwrap_or_default().trim();
+        let mut parts = place.rsplitn(3, ':');
+        column = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+        line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+        if let Some(file) = parts.next().filter(|f| !f.is_empty()) {
+            shown_path = file.to_string();
+        }
+    }
+    let message = error
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            error
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+    PolicyError {
+        path: shown_path,
+        line,
+        column,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn v0_and_v1_modules_both_load() {
+        let mut engine = Engine::new();
+        let v0 = add(
+            &mut engine,
+            "a.rego",
+            "package main\n\ndeny[msg] {\n  msg := \"x\"\n}\n",
+        )
+        .unwrap();
+        assert_eq!(v0.package, "main");
+        assert_eq!(v0.rules, vec![("deny".to_string(), 3)]);
+        let v1 = add(
+            &mut engine,
+            "b.rego",
+            "package lib.k8s\n\nwarn_x contains \"w\" if true\n\nname(x) := x\n",
+        )
+        .unwrap();
+        assert_eq!(v1.package, "lib.k8s");
+        let names: Vec<_> = v1.rules.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["warn_x", "name"]);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_place_and_a_sentence() {
+        let mut engine = Engine::new();
+        let error = add(
+            &mut engine,
+            "bad.rego",
+            "package x\n\ndeny contains msg if {\n  msg := \n}\n",
+        )
+        .unwrap_err();
+        assert_eq!((error.path.as_str(), error.line), ("bad.rego", 4));
+        assert!(error.message.contains("expecting"), "{error}");
+    }
+}

@@ -1,0 +1,93 @@
+//! `lockgate policy test`: runs the `test_` rules of `*_test.rego` files against the
+//! policies beside them, as `opa test` does. A test passes when its rule is true; false,
+//! undefined and errors fail it.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use regorus::Value;
+
+use crate::module::{self, PolicyError};
+use crate::{LoadError, engine_with_budget, policy_files, read_policy};
+
+/// How one test ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestOutcome {
+    Pass,
+    /// The rule was false or undefined.
+    Fail,
+    Error(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    pub package: String,
+    pub name: String,
+    pub path: String,
+    pub line: u32,
+    pub outcome: TestOutcome,
+    pub duration: Duration,
+}
+
+/// Every test found, and the modules that did not compile (their tests cannot run).
+#[derive(Debug, Default)]
+pub struct TestRun {
+    pub results: Vec<TestResult>,
+    pub problems: Vec<PolicyError>,
+}
+
+impl TestRun {
+    /// Whether every test passed and every module compiled.
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty() && self.results.iter().all(|r| r.outcome == TestOutcome::Pass)
+    }
+}
+
+/// Runs the tests under `paths`. `filter` keeps tests whose `package.name` contains it.
+pub fn run(
+    paths: &[PathBuf],
+    filter: Option<&str>,
+    budget: Duration,
+) -> Result<TestRun, LoadError> {
+    let (rego_paths, _) = policy_files(paths, true)?;
+    let mut run = TestRun::default();
+    let mut engine = engine_with_budget(budget);
+    let mut tests = Vec::new();
+    for path in &rego_paths {
+        let Some(text) = read_policy(path, &mut run.problems) else {
+            continue;
+        };
+        let shown = path.display().to_string();
+        match module::add(&mut engine, &shown, &text) {
+            Ok(module) => {
+                for (name, line) in module.rules {
+                    let selected =
+                        filter.is_none_or(|f| format!("{}.{name}", module.package).contains(f));
+                    if name.starts_with("test_") && selected {
+                        tests.push((module.package.clone(), name, shown.clone(), line));
+                    }
+                }
+            }
+            Err(error) => run.problems.push(error),
+        }
+    }
+    for (package, name, path, line) in tests {
+        let started = Instant::now();
+        let outcome = match engine.eval_rule(format!("data.{package}.{name}")) {
+            Ok(Value::Bool(true)) => TestOutcome::Pass,
+            Ok(_) => TestOutcome::Fail,
+            Err(error) => {
+                TestOutcome::Error(module::describe(&path, &error.to_string()).to_string())
+            }
+        };
+        run.results.push(TestResult {
+            package,
+            name,
+            path,
+            line,
+            outcome,
+            duration: started.elapsed(),
+        });
+    }
+    Ok(run)
+}
