@@ -43,29 +43,15 @@ impl PolicyDocument {
         review: bool,
         suppression: Option<Suppression>,
     ) -> Self {
-        let value = lockgate_policy::from_node(&object.root);
-        let review = review.then(|| Review {
-            object: value.clone(),
-            api_version: object.api_version.clone(),
-            kind: object.kind.clone(),
-            name: object.name.clone(),
-            namespace: object.namespace.clone(),
-            labels: object
-                .labels()
-                .map(|labels| {
-                    labels
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.scalar_text()?, v.scalar_text().unwrap_or_default()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            cluster_scoped: lockgate_kube::is_cluster_scoped(&object.kind),
-            operation: "CREATE".into(),
-            old_object: None,
-            user_info: None,
-        });
+        let review = if review {
+            Review::of(&object.root)
+        } else {
+            None
+        };
+        let value = match &review {
+            Some(review) => review.object.clone(),
+            None => lockgate_policy::from_node(&object.root),
+        };
         PolicyDocument {
             anchor: object.anchor_span(),
             value,

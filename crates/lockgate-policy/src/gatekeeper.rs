@@ -305,6 +305,46 @@ pub struct Review {
 }
 
 impl Review {
+    /// The review of an object read from a file (operation `CREATE`); `None` for a
+    /// document without `kind`. A missing `apiVersion` reads as `v1`.
+    pub fn of(root: &Node) -> Option<Review> {
+        let kind = root.get("kind").and_then(Node::as_str)?.to_string();
+        let metadata = root.get("metadata");
+        let meta_text = |key: &str| {
+            metadata
+                .and_then(|m| m.get(key))
+                .and_then(Node::scalar_text)
+                .filter(|t| !t.is_empty())
+        };
+        let labels = metadata
+            .and_then(|m| m.get("labels"))
+            .and_then(Node::as_map)
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.scalar_text()?, v.scalar_text().unwrap_or_default()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Review {
+            object: crate::value::from_node(root),
+            api_version: root
+                .get("apiVersion")
+                .and_then(Node::scalar_text)
+                .unwrap_or_else(|| "v1".into()),
+            cluster_scoped: lockgate_kube::is_cluster_scoped(&kind),
+            kind,
+            name: meta_text("name").or_else(|| meta_text("generateName")),
+            namespace: meta_text("namespace"),
+            labels,
+            operation: "CREATE".into(),
+            old_object: None,
+            user_info: None,
+        })
+    }
+
     /// `input.review` as a Rego value.
     pub fn value(&self) -> Value {
         let (group, version) = match self.api_version.rsplit_once('/') {
