@@ -53,8 +53,12 @@ pub(crate) struct Analyzer<'a> {
     pub docker_rules: Vec<&'static DockerRule>,
     /// The secrets scanner, when secrets are searched.
     pub secrets: Option<&'a Scanner>,
-    /// The Rego policies, when manifests are checked and policies are loaded.
+    /// The Rego policies, when manifests are checked and policies are loaded (or failed
+    /// to load, which is reported).
     pub policies: Option<&'a lockgate_policy::PolicySet>,
+    /// Manifests are parsed (the `manifests` scanner is on), even when every rule that
+    /// judges objects is disabled: parse errors are still reported.
+    pub manifests: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -72,7 +76,11 @@ impl<'a> Analyzer<'a> {
             rules,
             docker_rules,
             secrets,
-            policies: effective.policies.as_deref().filter(|p| !p.is_empty()),
+            policies: effective
+                .policies
+                .as_deref()
+                .filter(|p| !p.is_empty() || !p.problems.is_empty()),
+            manifests: true,
         }
     }
 
@@ -392,7 +400,7 @@ impl<'a> Analyzer<'a> {
                 outcome.findings.push(finding);
             }
         }
-        if self.rules.is_empty() && self.policies.is_none() {
+        if !self.manifests {
             outcome.text = Some(text);
             return outcome;
         }

@@ -80,6 +80,8 @@ struct PolicyFile {
     all_namespaces: bool,
     /// The longest one policy rule may run on one document (`500ms`, `2s`).
     timeout: String,
+    /// The most memory one evaluation may add (`256MiB`, `1GiB`).
+    memory: String,
 }
 
 impl Default for PolicyFile {
@@ -89,6 +91,7 @@ impl Default for PolicyFile {
             namespaces: vec!["main".into()],
             all_namespaces: false,
             timeout: "1s".into(),
+            memory: "256MiB".into(),
         }
     }
 }
@@ -100,6 +103,37 @@ pub struct PolicyArgs {
     pub paths: Vec<PathBuf>,
     pub namespaces: Vec<String>,
     pub all_namespaces: bool,
+}
+
+/// Reads a memory budget: a whole number with `KiB`, `MiB` or `GiB` (or `KB`, `MB`, `GB`).
+fn parse_memory(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let units: [(&str, u64); 6] = [
+        ("KiB", 1 << 10),
+        ("MiB", 1 << 20),
+        ("GiB", 1 << 30),
+        ("KB", 1_000),
+        ("MB", 1_000_000),
+        ("GB", 1_000_000_000),
+    ];
+    let Some((number, scale)) = units
+        .iter()
+        .find_map(|(unit, scale)| text.strip_suffix(unit).map(|n| (n, *scale)))
+    else {
+        return Err(format!(
+            "`{text}` needs a unit: write e.g. `256MiB` or `1GiB`"
+        ));
+    };
+    let value: u64 = number.trim().parse().map_err(|_| {
+        format!(
+            "`{text}` is not a whole number of {}",
+            &text[number.len()..]
+        )
+    })?;
+    match value.checked_mul(scale) {
+        Some(bytes) if bytes >= 1 << 20 => Ok(bytes),
+        _ => Err(format!("`{text}` must be at least 1MiB")),
+    }
 }
 
 /// Reads a policy time budget: a number with `ms` or `s`.
@@ -555,6 +589,8 @@ impl Config {
         }
         let time_budget = parse_timeout(&self.file.policy.timeout)
             .map_err(|e| invalid(format!("[policy] timeout: {e}")))?;
+        let memory_budget = parse_memory(&self.file.policy.memory)
+            .map_err(|e| invalid(format!("[policy] memory: {e}")))?;
         let namespaces = lockgate_policy::Namespaces {
             names: if args.namespaces.is_empty() {
                 self.file.policy.namespaces.clone()
@@ -578,6 +614,7 @@ impl Config {
         let options = lockgate_policy::LoadOptions {
             namespaces,
             time_budget,
+            memory_budget,
         };
         let set = PolicySet::load(&paths, &options, taken)
             .map_err(|e| invalid(format!("[policy]: {e}")))?;

@@ -110,60 +110,62 @@ pub(crate) fn evaluate(
         }
     }
     let inventory = set.has_constraints().then(|| inventory.into_value());
-    let errors: Vec<
-        Vec<(
-            PolicyError,
-            Option<&'static lockgate_model::RuleMeta>,
-            String,
-        )>,
-    > = outcomes
+    let limit =
+        lockgate_policy::MemoryLimit::enter(set.memory_budget, rayon::current_num_threads());
+    let results: Vec<(usize, Evaluated)> = outcomes
         .par_iter_mut()
-        .filter(|o| !o.policy_documents.is_empty())
+        .enumerate()
+        .filter(|(_, o)| !o.policy_documents.is_empty())
         .map_init(
             || set.evaluator(inventory.as_ref()),
-            |evaluator, outcome| {
-                let mut errors = Vec::new();
-                let mut verdicts = Vec::new();
+            |evaluator, (index, outcome)| {
+                let mut evaluated = Evaluated::default();
                 for document in std::mem::take(&mut outcome.policy_documents) {
-                    verdicts.clear();
-                    if document.conftest {
-                        evaluator.document(&document.value, &mut verdicts);
-                    }
-                    if let Some(review) = &document.review {
-                        evaluator.review(review, &namespaces, &mut verdicts);
-                    }
-                    for verdict in verdicts.drain(..) {
-                        match verdict.outcome {
-                            PolicyOutcome::Violation { message, field, .. } => {
-                                if !analyzer.effective.enabled.contains(verdict.rule.id) {
-                                    continue;
-                                }
-                                outcome.findings.push(violation(
-                                    analyzer,
-                                    &outcome.path,
-                                    &document,
-                                    verdict.rule,
-                                    message,
-                                    field.as_deref(),
-                                ));
-                            }
-                            PolicyOutcome::Error(error) => {
-                                let what = document
-                                    .object
-                                    .as_ref()
-                                    .map(|o| o.display_id())
-                                    .unwrap_or_else(|| {
-                                        format!("{} line {}", outcome.path, document.anchor.line)
-                                    });
-                                errors.push((error, Some(verdict.rule), what));
-                            }
-                        }
-                    }
+                    judge(
+                        analyzer,
+                        evaluator,
+                        &namespaces,
+                        outcome,
+                        document,
+                        false,
+                        &mut evaluated,
+                    );
                 }
-                errors
+                (index, evaluated)
             },
         )
         .collect();
+    let mut errors = Vec::new();
+    let mut retry = Vec::new();
+    for (index, evaluated) in results {
+        errors.extend(evaluated.errors);
+        retry.extend(
+            evaluated
+                .retry
+                .into_iter()
+                .map(|document| (index, document)),
+        );
+    }
+    // Evaluations stopped by the memory limit while others ran beside them run again,
+    // one at a time, each with the budget to itself.
+    if !retry.is_empty() {
+        let mut evaluator = set.evaluator(inventory.as_ref());
+        for (index, document) in retry {
+            limit.rebase(set.memory_budget, 1);
+            let mut evaluated = Evaluated::default();
+            judge(
+                analyzer,
+                &mut evaluator,
+                &namespaces,
+                &mut outcomes[index],
+                document,
+                true,
+                &mut evaluated,
+            );
+            errors.extend(evaluated.errors);
+        }
+    }
+    drop(limit);
     let mut sites: Vec<ErrorSite> = set
         .problems
         .iter()
@@ -174,7 +176,7 @@ pub(crate) fn evaluate(
             count: 0,
         })
         .collect();
-    for (error, rule, what) in errors.into_iter().flatten() {
+    for (error, rule, what) in errors {
         let same = |site: &&mut ErrorSite| {
             site.error == error && site.rule.map(|r| r.id) == rule.map(|r| r.id)
         };
@@ -189,6 +191,79 @@ pub(crate) fn evaluate(
         }
     }
     error_outcomes(analyzer, set, sites)
+}
+
+/// What evaluating an outcome's documents left to do besides its findings.
+#[derive(Default)]
+struct Evaluated {
+    errors: Vec<(
+        PolicyError,
+        Option<&'static lockgate_model::RuleMeta>,
+        String,
+    )>,
+    /// Documents whose evaluation hit the memory limit while others ran.
+    retry: Vec<PolicyDocument>,
+}
+
+/// Evaluates one document and adds its findings to `outcome`. On the first run
+/// (`alone` false), a document that hits the memory limit is set aside whole for a run
+/// of its own.
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    analyzer: &Analyzer<'_>,
+    evaluator: &mut lockgate_policy::Evaluator,
+    namespaces: &BTreeMap<String, Labels>,
+    outcome: &mut Outcome,
+    document: PolicyDocument,
+    alone: bool,
+    evaluated: &mut Evaluated,
+) {
+    let mut verdicts = Vec::new();
+    if document.conftest {
+        evaluator.document(&document.value, &mut verdicts);
+    }
+    if let Some(review) = &document.review {
+        evaluator.review(review, namespaces, &mut verdicts);
+    }
+    let out_of_memory = |v: &lockgate_policy::Verdict| matches!(&v.outcome, PolicyOutcome::Error(e) if e.out_of_memory);
+    if !alone && verdicts.iter().any(out_of_memory) {
+        evaluated.retry.push(document);
+        return;
+    }
+    for verdict in verdicts {
+        match verdict.outcome {
+            PolicyOutcome::Violation { message, field, .. } => {
+                if !analyzer.effective.enabled.contains(verdict.rule.id) {
+                    continue;
+                }
+                let finding = violation(
+                    analyzer,
+                    &outcome.path,
+                    &document,
+                    verdict.rule,
+                    message,
+                    field.as_deref(),
+                );
+                outcome.findings.push(finding);
+            }
+            PolicyOutcome::Error(mut error) => {
+                if error.out_of_memory {
+                    error.message = format!(
+                        "the evaluation ran past its memory budget of {} MiB (`[policy] memory`)",
+                        analyzer
+                            .policies
+                            .map_or(0, |p| p.memory_budget / (1024 * 1024))
+                    );
+                }
+                let what = document
+                    .object
+                    .as_ref()
+                    .map(|o| o.display_id())
+                    .unwrap_or_else(|| format!("{} line {}", outcome.path, document.anchor.line));
+                evaluated.errors.push((error, Some(verdict.rule), what));
+            }
+        }
+    }
 }
 
 /// A violation as a finding: at the key its field path leads to, else at the object.

@@ -124,6 +124,8 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     let mut analyzer = Analyzer::new(effective, scanner.as_ref());
     if !options.scanners.manifests || options.history.is_some() {
         analyzer.rules.clear();
+        analyzer.policies = None;
+        analyzer.manifests = false;
     }
     if !options.scanners.dockerfiles || options.history.is_some() {
         analyzer.docker_rules.clear();
@@ -325,6 +327,16 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     if let Some(policies) = analyzer.policies {
         let errors = crate::policy::evaluate(&analyzer, policies, &mut outcomes);
         outcomes.extend(errors);
+    }
+    if analyzer.manifests
+        && let Some(policies) = &effective.policies
+    {
+        notices.extend(
+            policies
+                .warnings
+                .iter()
+                .map(|w| notice(NoticeLevel::Warning, w.clone(), None)),
+        );
     }
 
     let vuln_db = if check_vulns {

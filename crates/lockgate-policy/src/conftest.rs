@@ -46,13 +46,20 @@ pub(crate) struct ConftestRule {
     /// `data.main.deny`
     pub query: String,
     pub path: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Conftest {
     pub engine: Engine,
     pub rules: std::sync::Arc<Vec<ConftestRule>>,
+    /// `data.<BATCH_PACKAGE>.results`, whose key `i` holds rule `i`'s value, when the
+    /// batch module compiled: one evaluation per document instead of one per rule.
+    batch: Option<String>,
 }
+
+/// The package of the module that gathers every rule's value in one object.
+const BATCH_PACKAGE: &str = "lockgate__batch";
 
 /// Whether a rule name is one conftest evaluates.
 pub fn is_result_rule(name: &str) -> bool {
@@ -74,6 +81,7 @@ pub(crate) fn load(
     engine: Engine,
     taken: &mut HashSet<String>,
     problems: &mut Vec<PolicyError>,
+    warnings: &mut Vec<String>,
 ) -> Option<Conftest> {
     let mut engine = engine;
     // (package, rule name) → the annotations that apply and where the rule is.
@@ -90,6 +98,7 @@ pub(crate) fn load(
     let mut package_notes: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
     let mut document_notes: BTreeMap<(String, String), Vec<Annotation>> = BTreeMap::new();
     let mut renamed = 0usize;
+    let mut packages: HashSet<String> = HashSet::new();
     for (path, text) in files {
         let (notes, note_problems) = annotations(text);
         problems.extend(note_problems.into_iter().map(|p| PolicyError {
@@ -97,6 +106,7 @@ pub(crate) fn load(
             line: p.line,
             column: 1,
             message: p.message,
+            out_of_memory: false,
         }));
         // Rename annotated definitions of result rules in the copy that is evaluated.
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -132,6 +142,7 @@ pub(crate) fn load(
                 continue;
             }
         };
+        packages.insert(module.package.clone());
         for note in notes {
             match (note.effective_scope(), note.rule.clone()) {
                 (Scope::Package | Scope::Subpackages, _) => package_notes
@@ -174,6 +185,21 @@ pub(crate) fn load(
                 own: own.map(|(_, _, note)| note.clone()),
                 ordinal,
             });
+        }
+    }
+    if !namespaces.all && !files.is_empty() {
+        for name in namespaces.names.iter().filter(|n| !packages.contains(*n)) {
+            let mut known: Vec<&String> = packages.iter().collect();
+            known.sort();
+            let known: Vec<&str> = known.iter().map(|p| p.as_str()).collect();
+            warnings.push(format!(
+                "policy namespace `{name}`: no loaded .rego module has this package (packages: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ));
         }
     }
     if found.is_empty() {
@@ -224,11 +250,23 @@ pub(crate) fn load(
             meta,
             query: format!("data.{}.{}", rule.package, rule.name),
             path: rule.path.clone(),
+            line: rule.line,
         });
     }
+    // One rule per result rule, as definitions of one partial object: a rule without
+    // results leaves its key out, and an error anywhere makes the caller fall back to
+    // evaluating the rules one by one, to know whose error it was.
+    let mut batch = format!("package {BATCH_PACKAGE}\n\n");
+    for (index, rule) in rules.iter().enumerate() {
+        batch.push_str(&format!("results[\"{index}\"] := {}\n", rule.query));
+    }
+    let batch = module::add(&mut engine, &format!("<{BATCH_PACKAGE}>"), &batch)
+        .ok()
+        .map(|_| format!("data.{BATCH_PACKAGE}.results"));
     Some(Conftest {
         engine,
         rules: std::sync::Arc::new(rules),
+        batch,
     })
 }
 
@@ -236,12 +274,24 @@ impl Conftest {
     /// Evaluates every rule with `document` as input.
     pub fn evaluate(&mut self, document: &Value, out: &mut Vec<Verdict>) {
         self.engine.set_input(document.clone());
+        if let Some(batch) = &self.batch
+            && let Ok(Value::Object(results)) = self.engine.eval_rule(batch.clone())
+        {
+            for (index, rule) in self.rules.iter().enumerate() {
+                if let Some(value) = results.get(&Value::from(index.to_string())) {
+                    violations(rule.meta, value, Action::Deny, out);
+                }
+            }
+            return;
+        }
         for rule in self.rules.iter() {
             match self.engine.eval_rule(rule.query.clone()) {
                 Ok(value) => violations(rule.meta, &value, Action::Deny, out),
                 Err(error) => out.push(Verdict {
                     rule: rule.meta,
-                    outcome: Outcome::Error(module::describe(&rule.path, &error.to_string())),
+                    outcome: Outcome::Error(module::evaluation_error(
+                        &rule.path, rule.line, &error,
+                    )),
                 }),
             }
         }

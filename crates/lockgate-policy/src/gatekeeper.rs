@@ -30,6 +30,8 @@ pub(crate) struct Template {
     pub title: Option<String>,
     pub description: Option<String>,
     pub path: String,
+    /// The line of the template's `rego`.
+    pub line: u32,
 }
 
 #[derive(Debug)]
@@ -108,6 +110,7 @@ fn place_in_file(error: PolicyError, node: &Node, file: &str, text: &str) -> Pol
         line: first_line + error.line.saturating_sub(1),
         column: error.column,
         message: error.message,
+        out_of_memory: false,
     }
 }
 
@@ -121,6 +124,7 @@ pub(crate) fn load_template(
         line: node.span.line,
         column: node.span.column,
         message,
+        out_of_memory: false,
     };
     let kind = node
         .path(&["spec", "crd", "spec", "names", "kind"])
@@ -180,6 +184,7 @@ pub(crate) fn load_template(
         kind,
         engine,
         path: document.path.to_string(),
+        line: rego.span.line,
     })
 }
 
@@ -194,6 +199,7 @@ pub(crate) fn load_constraint(
         line: node.span.line,
         column: node.span.column,
         message,
+        out_of_memory: false,
     };
     let kind = text(node.get("kind")).ok_or_else(|| at(node, "constraint has no `kind`".into()))?;
     let name = text(node.path(&["metadata", "name"]))
@@ -415,7 +421,11 @@ pub(crate) fn evaluate(
             Ok(value) => violations(constraint.meta, &value, constraint.action, out),
             Err(error) => out.push(Verdict {
                 rule: constraint.meta,
-                outcome: Outcome::Error(module::describe(&template.path, &error.to_string())),
+                outcome: Outcome::Error(module::evaluation_error(
+                    &template.path,
+                    template.line,
+                    &error,
+                )),
             }),
         }
     }

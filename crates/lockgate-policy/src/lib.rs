@@ -13,6 +13,7 @@
 //! This crate reads policy files; it does not walk the documents to scan or decide what
 //! a violation means for the gate (the engine does).
 
+mod budget;
 mod conftest;
 mod gatekeeper;
 mod matcher;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use lockgate_model::RuleMeta;
 use regorus::Engine;
 
+pub use budget::MemoryLimit;
 pub use conftest::Namespaces;
 pub use gatekeeper::{Inventory, Review};
 pub use matcher::Labels;
@@ -51,13 +53,19 @@ pub struct LoadOptions {
     pub namespaces: Namespaces,
     /// Longest one rule may run on one document.
     pub time_budget: Duration,
+    /// Most memory one evaluation may add (see [`MemoryLimit`]).
+    pub memory_budget: u64,
 }
+
+/// The default memory budget of one evaluation.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 256 * 1024 * 1024;
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             namespaces: Namespaces::default(),
             time_budget: Duration::from_secs(1),
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -83,10 +91,14 @@ pub struct PolicySet {
     rules: Vec<&'static RuleMeta>,
     /// Policies that could not be loaded: each is left out and reported.
     pub problems: Vec<PolicyError>,
+    /// Doubtful choices that are not errors (a namespace no package has).
+    pub warnings: Vec<String>,
     /// The text of every policy file, for code frames in reports.
     pub sources: Vec<(String, Arc<str>)>,
-    /// `--all-namespaces`-style selection used, for messages.
+    /// How many policy files were loaded.
     pub files: usize,
+    /// Most memory one evaluation may add.
+    pub memory_budget: u64,
 }
 
 pub(crate) fn engine_with_budget(budget: Duration) -> Engine {
@@ -163,6 +175,7 @@ pub(crate) fn read_policy(path: &Path, problems: &mut Vec<PolicyError>) -> Optio
         line: 1,
         column: 1,
         message,
+        out_of_memory: false,
     };
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_POLICY_FILE => {
@@ -200,7 +213,10 @@ impl PolicySet {
         taken: HashSet<String>,
     ) -> Result<PolicySet, LoadError> {
         let (rego_paths, yaml_paths) = policy_files(paths, false)?;
-        let mut set = PolicySet::default();
+        let mut set = PolicySet {
+            memory_budget: options.memory_budget,
+            ..PolicySet::default()
+        };
         let mut taken = taken;
         let mut rego_files = Vec::new();
         for path in &rego_paths {
@@ -216,6 +232,7 @@ impl PolicySet {
             engine_with_budget(options.time_budget),
             &mut taken,
             &mut set.problems,
+            &mut set.warnings,
         );
         // Gatekeeper objects: templates first, so constraints find their kind.
         let mut documents = Vec::new();
@@ -238,6 +255,7 @@ impl PolicySet {
                     line: error.line,
                     column: error.column,
                     message: format!("invalid YAML: {}", error.message),
+                    out_of_memory: false,
                 });
             }
             if !relevant.is_empty() {
@@ -257,6 +275,7 @@ impl PolicySet {
                                 line: node.span.line,
                                 column: node.span.column,
                                 message: format!("a second ConstraintTemplate for kind {}; the first one is used", template.kind),
+                                out_of_memory: false,
                             });
                         } else {
                             set.templates.push(template);

@@ -19,6 +19,8 @@ pub struct PolicyError {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// The evaluation was stopped by the memory limit.
+    pub out_of_memory: bool,
 }
 
 impl std::fmt::Display for PolicyError {
@@ -33,10 +35,16 @@ impl std::fmt::Display for PolicyError {
 
 /// Adds `text` to `engine` as Rego v1, or as v0 when it only parses that way (conftest
 /// and Gatekeeper policies are mostly v0). When neither parses, the error reported is
-/// the one of the version the text seems written in.
+/// the one that got further into the text.
 pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, PolicyError> {
+    // A text that uses v1 keywords without importing them is v1: parsing it as v0 would
+    // only add regorus's warnings (printed to standard error) to the v1 error.
+    let looks_v1 = text.contains("rego.v1")
+        || ((text.contains(" if ") || text.contains(" contains "))
+            && !text.contains("future.keywords"));
     let package = match engine.add_policy(path.to_string(), text.to_string()) {
         Ok(package) => package,
+        Err(v1_error) if looks_v1 => return Err(describe(path, &v1_error.to_string())),
         Err(v1_error) => {
             engine.set_rego_v0(true);
             let v0 = engine.add_policy(path.to_string(), text.to_string());
@@ -44,11 +52,10 @@ pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, Policy
             match v0 {
                 Ok(package) => package,
                 Err(v0_error) => {
-                    let looks_v1 = text.contains("rego.v1")
-                        || text.contains(" if ")
-                        || text.contains(" contains ");
-                    let error = if looks_v1 { v1_error } else { v0_error };
-                    return Err(describe(path, &error.to_string()));
+                    // Neither: report the error that got further into the text.
+                    let v1 = describe(path, &v1_error.to_string());
+                    let v0 = describe(path, &v0_error.to_string());
+                    return Err(if v1.line > v0.line { v1 } else { v0 });
                 }
             }
         }
@@ -112,7 +119,20 @@ pub fn describe(path: &str, error: &str) -> PolicyError {
         line,
         column,
         message,
+        out_of_memory: false,
     }
+}
+
+/// An evaluation error as a [`PolicyError`]; errors without a place of their own (a
+/// budget ran out) are put at the rule, `path` line `line`.
+pub fn evaluation_error(path: &str, line: u32, error: &anyhow::Error) -> PolicyError {
+    let mut described = describe(path, &error.to_string());
+    if described.line == 0 {
+        described.line = line;
+        described.column = 1;
+    }
+    described.out_of_memory = crate::budget::is_memory_error(error);
+    described
 }
 
 #[cfg(test)]

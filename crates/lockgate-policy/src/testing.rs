@@ -43,11 +43,13 @@ impl TestRun {
     }
 }
 
-/// Runs the tests under `paths`. `filter` keeps tests whose `package.name` contains it.
+/// Runs the tests under `paths`. `filter` keeps tests whose `package.name` contains it;
+/// each test may run for `budget` and add `memory` bytes.
 pub fn run(
     paths: &[PathBuf],
     filter: Option<&str>,
     budget: Duration,
+    memory: u64,
 ) -> Result<TestRun, LoadError> {
     let (rego_paths, _) = policy_files(paths, true)?;
     let mut run = TestRun::default();
@@ -71,13 +73,15 @@ pub fn run(
             Err(error) => run.problems.push(error),
         }
     }
+    let limit = crate::MemoryLimit::enter(memory, 1);
     for (package, name, path, line) in tests {
+        limit.rebase(memory, 1);
         let started = Instant::now();
         let outcome = match engine.eval_rule(format!("data.{package}.{name}")) {
             Ok(Value::Bool(true)) => TestOutcome::Pass,
             Ok(_) => TestOutcome::Fail,
             Err(error) => {
-                TestOutcome::Error(module::describe(&path, &error.to_string()).to_string())
+                TestOutcome::Error(module::evaluation_error(&path, line, &error).to_string())
             }
         };
         run.results.push(TestResult {

@@ -80,11 +80,11 @@ pub static POLICY_ERROR: RuleMeta = RuleMeta {
     severity: Severity::High,
     applies_to: &["Rego policies"],
     frameworks: &["lockgate:integrity"],
-    fix: "Fix the policy at the reported line (syntax, a run-time error such as a type error or a conflict, or work that exceeds the time budget), or raise `[policy] timeout`.",
+    fix: "Fix the policy at the reported line (syntax, a run-time error such as a type error or a conflict, or work past the time or memory budget), or raise `[policy] timeout` or `[policy] memory`.",
     docs: "## What it checks\nEvery Rego policy lockgate loads must compile and every evaluation \
 must finish: a syntax error, an unknown builtin, a Gatekeeper constraint without its template, \
 an error at run time (a type error, conflicting values, a division by zero) or an evaluation \
-that runs past `[policy] timeout` is reported here, at the policy's file and line. One finding \
+that runs past `[policy] timeout` or grows past `[policy] memory` is reported here, at the policy's file and line. One finding \
 stands for all the documents the same error happened on.\n\n## Why it matters\nA policy that \
 does not run passes nothing: the objects it should have judged were not judged. Treating that \
 as a failure keeps a broken policy from turning the gate green.\n\n## Example\n```rego\n\

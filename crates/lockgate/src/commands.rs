@@ -393,7 +393,10 @@ fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let written = if args.format == "json" {
         let infos: Vec<_> = selected.iter().map(|m| m.info()).collect();
         serde_json::to_writer_pretty(&mut out, &infos)
-            .map_err(io::Error::other)
+            .map_err(|e| match e.io_error_kind() {
+                Some(kind) => io::Error::from(kind),
+                None => io::Error::other(e),
+            })
             .and_then(|()| writeln!(out))
     } else {
         write_rule_table(&selected, &mut out)

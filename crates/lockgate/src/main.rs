@@ -2,11 +2,11 @@
 //! passed, 1 the gate failed, 2 a usage or tool error). Everything else is in the
 //! library crates.
 
-/// mimalloc instead of the system allocator: parsing builds and drops millions of small
-/// nodes, and on `bench/run.sh`'s 10,000-object tree it scans 15–20 % faster than
-/// glibc's malloc (see bench/README.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The global allocator is mimalloc, declared by `regorus` (through lockgate-policy) in
+// the build that counts live bytes, so Rego evaluations stop at their memory budget.
+// mimalloc rather than the system allocator also matters for speed: parsing builds and
+// drops millions of small nodes, and on `bench/run.sh`'s 10,000-object tree it scans
+// 15–20 % faster than glibc's malloc (see bench/README.md).
 
 mod cli;
 mod commands;

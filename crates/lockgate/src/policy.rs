@@ -58,7 +58,12 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 
 fn test(args: &PolicyTestArgs) -> anyhow::Result<ExitCode> {
     let budget = parse_duration(&args.timeout)?;
-    let run = lockgate_policy::testing::run(&args.paths, args.run.as_deref(), budget)?;
+    let run = lockgate_policy::testing::run(
+        &args.paths,
+        args.run.as_deref(),
+        budget,
+        lockgate_policy::DEFAULT_MEMORY_BUDGET,
+    )?;
     if run.results.is_empty() && run.problems.is_empty() {
         bail!(
             "no tests found: tests are rules named `test_…` in `*_test.rego` files{}",

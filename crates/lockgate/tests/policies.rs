@@ -287,10 +287,17 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
         "policy/slow.rego",
         "package main\n\nwarn_slow contains n if {\n  input.kind == \"Service\"\n  n := count([x | some i in numbers.range(1, 3000); some j in numbers.range(1, 3000); x := i + j])\n}\n",
     );
+    // Billions of numbers: stopped by the memory budget before they exist. A million
+    // fit in it.
+    write(
+        &dir,
+        "policy/huge.rego",
+        "package main\n\nwarn_huge contains n if {\n  input.kind == \"Deployment\"\n  n := count(numbers.range(1, 3000000000))\n}\n\nwarn_fits contains n if {\n  input.kind == \"Deployment\"\n  n := count(numbers.range(1, 1000000))\n}\n",
+    );
     write(
         &dir,
         "lockgate.toml",
-        "[policy]\npaths = [\"policy\"]\ntimeout = \"100ms\"\n",
+        "[policy]\npaths = [\"policy\"]\ntimeout = \"100ms\"\nmemory = \"64MiB\"\n",
     );
     let started = std::time::Instant::now();
     let output = lockgate(
@@ -313,7 +320,24 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
             )
         })
         .collect();
-    assert_eq!(errors.len(), 3, "{errors:?}");
+    // regorus's own parser warnings do not reach the terminal for a v1 file.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(
+        errors.iter().any(|(p, l, m)| p.ends_with("huge.rego")
+            && *l == 3
+            && m.contains("memory budget of 64 MiB")),
+        "{errors:?}"
+    );
+    let fits: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "main.warn_fits")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(fits, ["1000000"]);
     assert!(
         errors.iter().any(|(p, l, m)| p.ends_with("runtime.rego")
             && *l == 5
@@ -594,4 +618,48 @@ fn policy_test_runs_unit_tests_like_opa_test() {
         &["policy", "test", "policy", "--run", "nothing_matches"],
     );
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_policy_set_that_loads_nothing_still_fails_and_unknown_namespaces_are_named() {
+    let dir = scratch("policy-nothing");
+    write(&dir, "deploy/app.yaml", DEPLOYMENT);
+    write(
+        &dir,
+        "broken/bad.rego",
+        "package main\nimport rego.v1\ndeny contains msg if {\n  input.kind ==\n  msg := \"x\"\n}\n",
+    );
+    let output = lockgate(
+        &dir,
+        &["scan", "deploy", "--policy", "broken", "-f", "json"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let errors: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "LG-005")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+
+    write(&dir, "policy/main.rego", CONFTEST);
+    let output = lockgate(
+        &dir,
+        &[
+            "scan",
+            "deploy",
+            "--policy",
+            "policy",
+            "--namespace",
+            "nosuch",
+            "-f",
+            "json",
+        ],
+    );
+    let notices = json(&output)["notices"].to_string();
+    assert!(
+        notices.contains("policy namespace `nosuch`") && notices.contains("packages: main"),
+        "{notices}"
+    );
 }
