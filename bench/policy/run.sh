@@ -15,8 +15,7 @@
 #   floor-20         ... --policy bench/work/policy/floor-20 (20 such rules: adds the
 #                      engine's fixed cost of 19 more evaluations per document)
 #   The floors are not part of the target; they split the policy runs' time into
-#   parsing, per-evaluation overhead and the policies' own work. (A scan with no KUBE
-#   rule and no policy at all does not parse the manifests, so it is no floor.)
+#   parsing, per-evaluation overhead and the policies' own work.
 #
 # Every run writes JSON (`-f json -o FILE`); lockgate exits 1 when the gate fails, which
 # it does here, so 0 and 1 both count as a clean run. The issue's target: the policy

@@ -53,13 +53,7 @@ pub(crate) struct ConftestRule {
 pub(crate) struct Conftest {
     pub engine: Engine,
     pub rules: std::sync::Arc<Vec<ConftestRule>>,
-    /// `data.<BATCH_PACKAGE>.results`, whose key `i` holds rule `i`'s value, when the
-    /// batch module compiled: one evaluation per document instead of one per rule.
-    batch: Option<String>,
 }
-
-/// The package of the module that gathers every rule's value in one object.
-const BATCH_PACKAGE: &str = "lockgate__batch";
 
 /// Whether a rule name is one conftest evaluates.
 pub fn is_result_rule(name: &str) -> bool {
@@ -253,20 +247,9 @@ pub(crate) fn load(
             line: rule.line,
         });
     }
-    // One rule per result rule, as definitions of one partial object: a rule without
-    // results leaves its key out, and an error anywhere makes the caller fall back to
-    // evaluating the rules one by one, to know whose error it was.
-    let mut batch = format!("package {BATCH_PACKAGE}\n\n");
-    for (index, rule) in rules.iter().enumerate() {
-        batch.push_str(&format!("results[\"{index}\"] := {}\n", rule.query));
-    }
-    let batch = module::add(&mut engine, &format!("<{BATCH_PACKAGE}>"), &batch)
-        .ok()
-        .map(|_| format!("data.{BATCH_PACKAGE}.results"));
     Some(Conftest {
         engine,
         rules: std::sync::Arc::new(rules),
-        batch,
     })
 }
 
@@ -274,16 +257,6 @@ impl Conftest {
     /// Evaluates every rule with `document` as input.
     pub fn evaluate(&mut self, document: &Value, out: &mut Vec<Verdict>) {
         self.engine.set_input(document.clone());
-        if let Some(batch) = &self.batch
-            && let Ok(Value::Object(results)) = self.engine.eval_rule(batch.clone())
-        {
-            for (index, rule) in self.rules.iter().enumerate() {
-                if let Some(value) = results.get(&Value::from(index.to_string())) {
-                    violations(rule.meta, value, Action::Deny, out);
-                }
-            }
-            return;
-        }
         for rule in self.rules.iter() {
             match self.engine.eval_rule(rule.query.clone()) {
                 Ok(value) => violations(rule.meta, &value, Action::Deny, out),
