@@ -181,7 +181,10 @@ pub(crate) fn load(
             });
         }
     }
-    if !namespaces.all && !files.is_empty() {
+    // The default `main` may well be missing (a Gatekeeper repository's .rego sources);
+    // a namespace the user chose should not be.
+    let chosen = namespaces.names != ["main"];
+    if !namespaces.all && chosen && !files.is_empty() {
         for name in namespaces.names.iter().filter(|n| !packages.contains(*n)) {
             let mut known: Vec<&String> = packages.iter().collect();
             known.sort();

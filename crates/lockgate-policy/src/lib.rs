@@ -269,16 +269,14 @@ impl PolicySet {
                 match gatekeeper::load_template(&document, engine_with_budget(options.time_budget))
                 {
                     Ok(template) => {
-                        if set.templates.iter().any(|t| t.kind == template.kind) {
-                            set.problems.push(PolicyError {
-                                path: path.clone(),
-                                line: node.span.line,
-                                column: node.span.column,
-                                message: format!("a second ConstraintTemplate for kind {}; the first one is used", template.kind),
-                                out_of_memory: false,
-                            });
-                        } else {
-                            set.templates.push(template);
+                        match set.templates.iter().find(|t| t.kind == template.kind) {
+                            // Policy repositories often hold a kind's template twice (a
+                            // library and its packaged copies): the first one is used.
+                            Some(first) => set.warnings.push(format!(
+                                "{path} line {}: ConstraintTemplate {} is also defined in {}; that one is used",
+                                node.span.line, template.kind, first.path
+                            )),
+                            None => set.templates.push(template),
                         }
                     }
                     Err(error) => set.problems.push(error),

@@ -35,11 +35,14 @@ pub enum Outcome {
     Error(PolicyError),
 }
 
+/// Most results of one rule on one document that become findings; a policy that
+/// returns more (a loop gone wrong) gets one more finding that says how many were left.
+pub const MAX_RESULTS: usize = 1000;
+
 /// The violations in a rule's value: a set (or array) of results, or a single result
 /// for rules that are not sets.
 pub fn violations(rule: &'static RuleMeta, value: &Value, action: Action, out: &mut Vec<Verdict>) {
-    let mut push = |result: &Value| {
-        let (message, field) = read_result(result);
+    let mut push = |message: String, field| {
         out.push(Verdict {
             rule,
             outcome: Outcome::Violation {
@@ -49,11 +52,28 @@ pub fn violations(rule: &'static RuleMeta, value: &Value, action: Action, out: &
             },
         });
     };
-    match value {
-        Value::Set(items) => items.iter().for_each(&mut push),
-        Value::Array(items) => items.iter().for_each(&mut push),
-        Value::Undefined | Value::Null | Value::Bool(false) => {}
-        other => push(other),
+    let items: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Set(items) => Box::new(items.iter()),
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Undefined | Value::Null | Value::Bool(false) => return,
+        other => Box::new(std::iter::once(other)),
+    };
+    let mut count = 0;
+    for result in items {
+        count += 1;
+        if count <= MAX_RESULTS {
+            let (message, field) = read_result(result);
+            push(message, field);
+        }
+    }
+    if count > MAX_RESULTS {
+        push(
+            format!(
+                "{} more results of this rule on this document were not reported (at most {MAX_RESULTS} are)",
+                count - MAX_RESULTS
+            ),
+            None,
+        );
     }
 }
 
@@ -84,6 +104,79 @@ fn read_result(result: &Value) -> (String, Option<Vec<FieldStep>>) {
 fn text_of(value: &Value) -> String {
     match value {
         Value::String(text) => text.to_string(),
-        other => other.to_json_str().unwrap_or_else(|_| format!("{other:?}")),
+        // Compact JSON: a message is one line.
+        other => serde_json::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    static RULE: RuleMeta = RuleMeta {
+        id: "T",
+        name: "t",
+        title: "t",
+        severity: lockgate_model::Severity::Low,
+        applies_to: &[],
+        frameworks: &[],
+        fix: "",
+        docs: "",
+    };
+
+    fn messages(json: &str) -> Vec<(String, Option<Vec<crate::FieldStep>>)> {
+        let mut out = Vec::new();
+        violations(
+            &RULE,
+            &Value::from_json_str(json).unwrap(),
+            Action::Deny,
+            &mut out,
+        );
+        out.into_iter()
+            .map(|v| match v.outcome {
+                Outcome::Violation { message, field, .. } => (message, field),
+                Outcome::Error(e) => panic!("{e}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn results_are_strings_or_objects_with_msg_and_a_path() {
+        let found = messages(
+            r#"["plain", {"msg": "with path", "details": {"path": ["spec", 0]}}, {"other": 1}]"#,
+        );
+        assert_eq!(found[0], ("plain".to_string(), None));
+        assert_eq!(
+            found[1],
+            (
+                "with path".to_string(),
+                Some(vec![
+                    crate::FieldStep::Key("spec".into()),
+                    crate::FieldStep::Index(0)
+                ])
+            )
+        );
+        assert_eq!(found[2].0, r#"{"other":1}"#);
+        assert!(messages("false").is_empty());
+        assert_eq!(messages("true").len(), 1);
+    }
+
+    #[test]
+    fn results_past_the_cap_are_counted_not_reported() {
+        let many = format!(
+            "[{}]",
+            (0..1500)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let found = messages(&many);
+        assert_eq!(found.len(), MAX_RESULTS + 1);
+        assert!(
+            found[MAX_RESULTS].0.starts_with("500 more results"),
+            "{}",
+            found[MAX_RESULTS].0
+        );
     }
 }
