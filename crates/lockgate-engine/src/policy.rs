@@ -247,6 +247,9 @@ fn judge(
                 outcome.findings.push(finding);
             }
             PolicyOutcome::Error(mut error) => {
+                if !analyzer.effective.enabled.contains(verdict.rule.id) {
+                    continue;
+                }
                 if error.out_of_memory {
                     error.message = format!(
                         "the evaluation ran past its memory budget of {} MiB (`[policy] memory`)",

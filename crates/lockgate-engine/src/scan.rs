@@ -203,6 +203,18 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
             }
         }
     }
+    if let Some(policies) = analyzer.policies {
+        // Policy files inside the scanned tree (Gatekeeper templates and constraints are
+        // YAML) are policies, not manifests: only searched for secrets.
+        let (policy_files, manifests): (Vec<PathBuf>, Vec<PathBuf>) =
+            std::mem::take(&mut walked.files)
+                .into_iter()
+                .partition(|path| {
+                    std::fs::canonicalize(path).is_ok_and(|p| policies.file_paths.contains(&p))
+                });
+        walked.files = manifests;
+        walked.texts.extend(policy_files);
+    }
     if !options.scanners.manifests {
         // Only secrets: manifests are plain texts like any other file.
         let files = std::mem::take(&mut walked.files);

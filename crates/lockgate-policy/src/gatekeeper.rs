@@ -62,6 +62,12 @@ pub(crate) fn is_template(node: &Node) -> bool {
             .is_some_and(|v| v.starts_with("templates.gatekeeper.sh/"))
 }
 
+/// The constraint kind a template defines, when it names one.
+pub(crate) fn template_kind(node: &Node) -> Option<String> {
+    node.path(&["spec", "crd", "spec", "names", "kind"])
+        .and_then(Node::scalar_text)
+}
+
 /// Whether a document is a constraint.
 pub(crate) fn is_constraint(node: &Node) -> bool {
     node.get("apiVersion")
@@ -158,7 +164,7 @@ pub(crate) fn load_template(
     for (index, lib) in libs.iter().enumerate() {
         let source = lib.as_str().unwrap_or_default();
         let name = format!("{}#{kind}/lib{index}", document.path);
-        module::add(&mut engine, &name, source)
+        module::add(&mut engine, &name, source, |_| false)
             .map_err(|e| place_in_file(e, lib, document.path, source))?;
     }
     let source = rego.as_str().ok_or_else(|| {
@@ -168,8 +174,19 @@ pub(crate) fn load_template(
         )
     })?;
     let name = format!("{}#{kind}", document.path);
-    let module = module::add(&mut engine, &name, source)
+    let module = module::add(&mut engine, &name, source, |rule| rule == "violation")
         .map_err(|e| place_in_file(e, rego, document.path, source))?;
+    module::compile_check(&mut engine).map_err(|error| {
+        let lib =
+            (0..libs.len()).find(|i| error.path == format!("{}#{kind}/lib{i}", document.path));
+        match lib {
+            Some(index) => {
+                let source = libs[index].as_str().unwrap_or_default();
+                place_in_file(error, libs[index], document.path, source)
+            }
+            None => place_in_file(error, rego, document.path, source),
+        }
+    })?;
     if !module.rules.iter().any(|(rule, _)| rule == "violation") {
         return Err(at(
             rego,

@@ -24,12 +24,13 @@ pub mod testing;
 mod value;
 mod verdict;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use lockgate_model::RuleMeta;
+use lockgate_syntax::Node;
 use regorus::Engine;
 
 pub use budget::MemoryLimit;
@@ -97,6 +98,9 @@ pub struct PolicySet {
     pub sources: Vec<(String, Arc<str>)>,
     /// How many policy files were loaded.
     pub files: usize,
+    /// Every policy file read (canonical paths), so a scan of a tree that holds them
+    /// does not judge the policies as manifests.
+    pub file_paths: HashSet<PathBuf>,
     /// Most memory one evaluation may add.
     pub memory_budget: u64,
 }
@@ -165,6 +169,16 @@ pub(crate) fn policy_files(
             return Err(LoadError::Empty(shown));
         }
     }
+    // Overlapping paths (a directory and a file in it) name files twice: keep the first.
+    let mut seen = HashSet::new();
+    let mut unique = |files: Vec<PathBuf>| -> Vec<PathBuf> {
+        files
+            .into_iter()
+            .filter(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+            .collect()
+    };
+    let rego = unique(rego);
+    let yaml = unique(yaml);
     Ok((rego, yaml))
 }
 
@@ -191,14 +205,33 @@ pub(crate) fn read_policy(path: &Path, problems: &mut Vec<PolicyError>) -> Optio
         }
         Ok(_) => {}
     }
-    match std::fs::read(path).map(String::from_utf8) {
-        Ok(Ok(text)) => Some(text),
-        Ok(Err(_)) => {
+    // Bounded even when the size lied (a FIFO, a file still growing).
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path).and_then(|file| {
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_POLICY_FILE + 1),
+            &mut bytes,
+        )
+    });
+    if let Err(error) = read {
+        problems.push(problem(format!("cannot read policy file: {error}")));
+        return None;
+    }
+    if bytes.len() as u64 > MAX_POLICY_FILE {
+        problems.push(problem(format!(
+            "policy file is over the {MAX_POLICY_FILE}-byte limit"
+        )));
+        return None;
+    }
+    match String::from_utf8(bytes) {
+        // A byte-order mark is legal at the start of a file but not Rego or YAML.
+        Ok(text) => Some(
+            text.strip_prefix('\u{feff}')
+                .map(str::to_string)
+                .unwrap_or(text),
+        ),
+        Err(_) => {
             problems.push(problem("policy file is not UTF-8 text".into()));
-            None
-        }
-        Err(error) => {
-            problems.push(problem(format!("cannot read policy file: {error}")));
             None
         }
     }
@@ -213,8 +246,14 @@ impl PolicySet {
         taken: HashSet<String>,
     ) -> Result<PolicySet, LoadError> {
         let (rego_paths, yaml_paths) = policy_files(paths, false)?;
+        let file_paths = rego_paths
+            .iter()
+            .chain(&yaml_paths)
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+            .collect();
         let mut set = PolicySet {
             memory_budget: options.memory_budget,
+            file_paths,
             ..PolicySet::default()
         };
         let mut taken = taken;
@@ -229,7 +268,7 @@ impl PolicySet {
         set.conftest = conftest::load(
             &rego_files,
             &options.namespaces,
-            engine_with_budget(options.time_budget),
+            &|| engine_with_budget(options.time_budget),
             &mut taken,
             &mut set.problems,
             &mut set.warnings,
@@ -263,6 +302,7 @@ impl PolicySet {
                 documents.push((shown, relevant));
             }
         }
+        let mut failed_kinds: HashSet<String> = HashSet::new();
         for (path, nodes) in &documents {
             for node in nodes.iter().filter(|n| gatekeeper::is_template(n)) {
                 let document = gatekeeper::PolicyDocument { path, node };
@@ -279,13 +319,39 @@ impl PolicySet {
                             None => set.templates.push(template),
                         }
                     }
-                    Err(error) => set.problems.push(error),
+                    Err(error) => {
+                        if let Some(kind) = gatekeeper::template_kind(node) {
+                            failed_kinds.insert(kind);
+                        }
+                        set.problems.push(error);
+                    }
                 }
             }
         }
         let mut constraints = Vec::new();
+        let mut seen_constraints: HashMap<(String, String), String> = HashMap::new();
         for (path, nodes) in &documents {
             for node in nodes.iter().filter(|n| gatekeeper::is_constraint(n)) {
+                let kind = node
+                    .get("kind")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_default();
+                // The template's own error already fails the gate.
+                if failed_kinds.contains(&kind) {
+                    continue;
+                }
+                let name = node
+                    .path(&["metadata", "name"])
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_default();
+                if let Some(first) = seen_constraints.get(&(kind.clone(), name.clone())) {
+                    set.warnings.push(format!(
+                        "{path} line {}: constraint {kind}/{name} is also defined in {first}; that one is used",
+                        node.span.line
+                    ));
+                    continue;
+                }
+                seen_constraints.insert((kind, name), path.clone());
                 let document = gatekeeper::PolicyDocument { path, node };
                 match gatekeeper::load_constraint(&document, &set.templates, &mut taken) {
                     Ok(constraint) => constraints.push(constraint),

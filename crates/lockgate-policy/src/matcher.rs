@@ -73,15 +73,27 @@ impl Match {
         if node.as_map().is_none() {
             return Err("`spec.match` must be a mapping".into());
         }
-        let kinds = node
-            .get("kinds")
-            .map(|k| {
-                k.items()
-                    .iter()
-                    .map(|entry| (strings(entry.get("apiGroups")), strings(entry.get("kinds"))))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut kinds = Vec::new();
+        if let Some(list) = node.get("kinds").filter(|k| !k.is_null()) {
+            let malformed = || {
+                "`spec.match.kinds` must be a list of `{apiGroups: [...], kinds: [...]}`"
+                    .to_string()
+            };
+            if !matches!(list.value, lockgate_syntax::Value::Seq(_)) {
+                return Err(malformed());
+            }
+            for entry in list.items() {
+                let lists = ["apiGroups", "kinds"].map(|key| {
+                    entry.get(key).is_none_or(|v| {
+                        v.is_null() || matches!(v.value, lockgate_syntax::Value::Seq(_))
+                    })
+                });
+                if entry.as_map().is_none() || lists.contains(&false) {
+                    return Err(malformed());
+                }
+                kinds.push((strings(entry.get("apiGroups")), strings(entry.get("kinds"))));
+            }
+        }
         let scope = match node.get("scope").and_then(Node::as_str) {
             None | Some("*") => MatchScope::All,
             Some("Cluster") => MatchScope::Cluster,
@@ -102,7 +114,11 @@ impl Match {
                 .map(Selector::read)
                 .transpose()?,
             scope,
-            name: node.get("name").and_then(Node::scalar_text),
+            // An empty name means any name, as in Gatekeeper.
+            name: node
+                .get("name")
+                .and_then(Node::scalar_text)
+                .filter(|n| !n.is_empty()),
         })
     }
 
@@ -151,8 +167,10 @@ impl Match {
             return false;
         }
         if let Some(selector) = &self.namespace_selector {
-            let empty = Labels::new();
-            if !selector.matches(namespace_labels.unwrap_or(&empty)) {
+            // Kubernetes labels every namespace with its own name.
+            let mut labels = namespace_labels.cloned().unwrap_or_default();
+            labels.insert("kubernetes.io/metadata.name".into(), namespace.to_string());
+            if !selector.matches(&labels) {
                 return false;
             }
         }
@@ -195,7 +213,19 @@ impl Selector {
                     ));
                 }
             };
-            expressions.push((key, operator, strings(expression.get("values"))));
+            let values = strings(expression.get("values"));
+            let needs_values = matches!(operator, Operator::In | Operator::NotIn);
+            if needs_values == values.is_empty() {
+                return Err(format!(
+                    "matchExpressions for `{key}`: {}",
+                    if needs_values {
+                        "In and NotIn need `values`"
+                    } else {
+                        "Exists and DoesNotExist take no `values`"
+                    }
+                ));
+            }
+            expressions.push((key, operator, values));
         }
         Ok(Selector {
             labels,
@@ -219,10 +249,17 @@ impl Selector {
     }
 }
 
-/// Gatekeeper's namespace and name globs: an exact name, `prefix*` or `*suffix`.
+/// Gatekeeper's namespace and name globs: an exact name, `prefix*`, `*suffix` or
+/// `*infix*`.
 fn glob(pattern: &str, text: &str) -> bool {
     if pattern == "*" {
         return true;
+    }
+    if let Some(infix) = pattern
+        .strip_prefix('*')
+        .and_then(|rest| rest.strip_suffix('*'))
+    {
+        return text.contains(infix);
     }
     if let Some(prefix) = pattern.strip_suffix('*') {
         return text.starts_with(prefix);
@@ -278,6 +315,16 @@ mod tests {
             ..pod(Some("prod-a"), &none, None)
         };
         assert!(!m.matches(&deployment));
+        let infix = read("namespaces: ['*-sys*']\nname: ''\n");
+        assert!(infix.matches(&pod(Some("kube-system"), &none, None)));
+        assert!(!infix.matches(&pod(Some("kube-public"), &none, None)));
+        for bad in [
+            "kinds: [Deployment]\n",
+            "kinds: [{apiGroups: [''], kinds: Pod}]\n",
+        ] {
+            let stream = lockgate_syntax::parse_stream(bad, lockgate_syntax::Limits::default());
+            assert!(Match::read(stream.documents.first()).is_err(), "{bad}");
+        }
         let cluster = read("scope: Cluster\n");
         assert!(!cluster.matches(&pod(Some("a"), &none, None)));
         let any = read("kinds: [{apiGroups: ['*'], kinds: ['*']}]\n");

@@ -61,7 +61,8 @@ pub fn annotations(source: &str) -> (Vec<Annotation>, Vec<AnnotationProblem>) {
         let start = index;
         let mut yaml = String::new();
         index += 1;
-        while index < lines.len() {
+        // The block ends at the first line that is not a comment, or at the next block.
+        while index < lines.len() && lines[index].trim() != "# METADATA" {
             let Some(comment) = lines[index].trim_start().strip_prefix('#') else {
                 break;
             };

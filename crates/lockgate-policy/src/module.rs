@@ -34,17 +34,20 @@ impl std::fmt::Display for PolicyError {
 }
 
 /// Adds `text` to `engine` as Rego v1, or as v0 when it only parses that way (conftest
-/// and Gatekeeper policies are mostly v0). When neither parses, the error reported is
-/// the one that got further into the text.
-pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, PolicyError> {
-    // A text that uses v1 keywords without importing them is v1: parsing it as v0 would
-    // only add regorus's warnings (printed to standard error) to the v1 error.
-    let looks_v1 = text.contains("rego.v1")
-        || ((text.contains(" if ") || text.contains(" contains "))
-            && !text.contains("future.keywords"));
+/// and Gatekeeper policies are mostly v0); a module that imports `rego.v1` is only read
+/// as v1. When neither parses, the error reported is the one that got further into the
+/// text. `wanted` picks the rule names the caller needs listed (with the line of their
+/// first head).
+pub fn add(
+    engine: &mut Engine,
+    path: &str,
+    text: &str,
+    wanted: fn(&str) -> bool,
+) -> Result<Module, PolicyError> {
+    let imports_v1 = text.lines().any(|line| line.trim() == "import rego.v1");
     let package = match engine.add_policy(path.to_string(), text.to_string()) {
         Ok(package) => package,
-        Err(v1_error) if looks_v1 => return Err(describe(path, &v1_error.to_string())),
+        Err(v1_error) if imports_v1 => return Err(describe(path, &v1_error.to_string())),
         Err(v1_error) => {
             engine.set_rego_v0(true);
             let v0 = engine.add_policy(path.to_string(), text.to_string());
@@ -52,7 +55,6 @@ pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, Policy
             match v0 {
                 Ok(package) => package,
                 Err(v0_error) => {
-                    // Neither: report the error that got further into the text.
                     let v1 = describe(path, &v1_error.to_string());
                     let v0 = describe(path, &v0_error.to_string());
                     return Err(if v1.line > v0.line { v1 } else { v0 });
@@ -64,16 +66,24 @@ pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, Policy
         .strip_prefix("data.")
         .unwrap_or(&package)
         .to_string();
+    // Rule heads start at the left margin; anything else is inside a rule or a string.
+    // Only names the caller wants are checked with regorus (a walk over the module's
+    // rules each), once each.
     let mut rules: Vec<(String, u32)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (index, line) in text.lines().enumerate() {
-        // Rule heads start at the left margin; anything else is inside a rule or string.
         if line.starts_with([' ', '\t', '#']) {
             continue;
         }
         let Some(name) = crate::metadata::rule_name(line) else {
             continue;
         };
-        if rules.iter().any(|(known, _)| *known == name) {
+        // Functions (`name(x) := ...`) are not rules to evaluate.
+        let function = line
+            .trim_start()
+            .strip_prefix(name.as_str())
+            .is_some_and(|rest| rest.starts_with('('));
+        if function || !wanted(&name) || !seen.insert(name.clone()) {
             continue;
         }
         if engine
@@ -84,6 +94,16 @@ pub fn add(engine: &mut Engine, path: &str, text: &str) -> Result<Module, Policy
         }
     }
     Ok(Module { package, rules })
+}
+
+/// Checks that the engine's modules compile together (safety of variables, known
+/// functions, ...): regorus analyses them at the first evaluation, not when they are
+/// added.
+pub fn compile_check(engine: &mut Engine) -> Result<(), PolicyError> {
+    engine
+        .eval_query("true".to_string(), false)
+        .map(|_| ())
+        .map_err(|error| describe("", &error.to_string()))
 }
 
 /// Reads regorus's error text (`--> file:line:col`, a code frame, `error: message`) into
@@ -132,6 +152,21 @@ pub fn evaluation_error(path: &str, line: u32, error: &anyhow::Error) -> PolicyE
         described.column = 1;
     }
     described.out_of_memory = crate::budget::is_memory_error(error);
+    // regorus's message has the elapsed nanoseconds: the same policy place would give a
+    // different message on every document.
+    match error.downcast_ref::<regorus::LimitError>() {
+        Some(regorus::LimitError::TimeLimitExceeded { limit, .. }) => {
+            described.message = format!(
+                "the evaluation ran past its time budget of {} ms (`[policy] timeout`)",
+                limit.as_millis()
+            );
+        }
+        _ if described.message.contains("exceeded time limit") => {
+            described.message =
+                "the evaluation ran past its time budget (`[policy] timeout`)".to_string();
+        }
+        _ => {}
+    }
     described
 }
 
@@ -146,20 +181,22 @@ mod tests {
         let v0 = add(
             &mut engine,
             "a.rego",
-            "package main\n\ndeny[msg] {\n  msg := \"x\"\n}\n",
+            "package main\n\n# A comment that contains a word if any.\ndeny[msg] {\n  msg := \"x contains y\"\n}\n",
+            |_| true,
         )
         .unwrap();
         assert_eq!(v0.package, "main");
-        assert_eq!(v0.rules, vec![("deny".to_string(), 3)]);
+        assert_eq!(v0.rules, vec![("deny".to_string(), 4)]);
         let v1 = add(
             &mut engine,
             "b.rego",
             "package lib.k8s\n\nwarn_x contains \"w\" if true\n\nname(x) := x\n",
+            |_| true,
         )
         .unwrap();
         assert_eq!(v1.package, "lib.k8s");
         let names: Vec<_> = v1.rules.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["warn_x", "name"]);
+        assert_eq!(names, ["warn_x"], "functions are not rules to evaluate");
     }
 
     #[test]
@@ -168,10 +205,36 @@ mod tests {
         let error = add(
             &mut engine,
             "bad.rego",
-            "package x\n\ndeny contains msg if {\n  msg := \n}\n",
+            "package x\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n",
+            |_| true,
         )
         .unwrap_err();
-        assert_eq!((error.path.as_str(), error.line), ("bad.rego", 4));
+        assert_eq!((error.path.as_str(), error.line), ("bad.rego", 6));
         assert!(error.message.contains("expecting"), "{error}");
+    }
+
+    #[test]
+    fn compile_errors_are_found_before_evaluation() {
+        let mut engine = Engine::new();
+        add(
+            &mut engine,
+            "ok.rego",
+            "package main\n\ndeny[m] { m := \"x\" }\n",
+            |_| true,
+        )
+        .unwrap();
+        add(
+            &mut engine,
+            "unsafe.rego",
+            "package other\n\np if { x == 1 }\n",
+            |_| true,
+        )
+        .unwrap();
+        let error = compile_check(&mut engine).unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.line),
+            ("unsafe.rego", 3),
+            "{error}"
+        );
     }
 }

@@ -60,7 +60,7 @@ pub fn run(
             continue;
         };
         let shown = path.display().to_string();
-        match module::add(&mut engine, &shown, &text) {
+        match module::add(&mut engine, &shown, &text, |name| name.starts_with("test_")) {
             Ok(module) => {
                 for (name, line) in module.rules {
                     let selected =

@@ -39,8 +39,9 @@ pub enum Outcome {
 /// returns more (a loop gone wrong) gets one more finding that says how many were left.
 pub const MAX_RESULTS: usize = 1000;
 
-/// The violations in a rule's value: a set (or array) of results, or a single result
-/// for rules that are not sets.
+/// The violations in a rule's value: the strings and objects of a set (or array), or a
+/// single string or object for rules that are not sets. As in conftest, other values
+/// (a boolean rule that is true, numbers in a set) are not violations.
 pub fn violations(rule: &'static RuleMeta, value: &Value, action: Action, out: &mut Vec<Verdict>) {
     let mut push = |message: String, field| {
         out.push(Verdict {
@@ -55,9 +56,9 @@ pub fn violations(rule: &'static RuleMeta, value: &Value, action: Action, out: &
     let items: Box<dyn Iterator<Item = &Value>> = match value {
         Value::Set(items) => Box::new(items.iter()),
         Value::Array(items) => Box::new(items.iter()),
-        Value::Undefined | Value::Null | Value::Bool(false) => return,
         other => Box::new(std::iter::once(other)),
     };
+    let items = items.filter(|item| matches!(item, Value::String(_) | Value::Object(_)));
     let mut count = 0;
     for result in items {
         count += 1;
@@ -144,7 +145,7 @@ mod tests {
     #[test]
     fn results_are_strings_or_objects_with_msg_and_a_path() {
         let found = messages(
-            r#"["plain", {"msg": "with path", "details": {"path": ["spec", 0]}}, {"other": 1}]"#,
+            r#"["plain", {"msg": "with path", "details": {"path": ["spec", 0]}}, {"other": 1}, 7, true]"#,
         );
         assert_eq!(found[0], ("plain".to_string(), None));
         assert_eq!(
@@ -158,8 +159,9 @@ mod tests {
             )
         );
         assert_eq!(found[2].0, r#"{"other":1}"#);
-        assert!(messages("false").is_empty());
-        assert_eq!(messages("true").len(), 1);
+        assert_eq!(found.len(), 3, "numbers and booleans are not results");
+        assert!(messages("true").is_empty());
+        assert_eq!(messages(r#""one message""#).len(), 1);
     }
 
     #[test]
@@ -167,7 +169,7 @@ mod tests {
         let many = format!(
             "[{}]",
             (0..1500)
-                .map(|i| i.to_string())
+                .map(|i| format!("\"{i}\""))
                 .collect::<Vec<_>>()
                 .join(",")
         );

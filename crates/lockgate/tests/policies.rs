@@ -275,7 +275,14 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
     write(
         &dir,
         "policy/syntax.rego",
-        "package main\n\ndeny contains msg if {\n  msg := \n}\n",
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n",
+    );
+    // A module that parses but does not compile (an unsafe variable) is left out; the
+    // other modules still run.
+    write(
+        &dir,
+        "policy/unsafe.rego",
+        "package other\n\np { x == 1 }\n",
     );
     write(
         &dir,
@@ -292,7 +299,7 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
     write(
         &dir,
         "policy/huge.rego",
-        "package main\n\nwarn_huge contains n if {\n  input.kind == \"Deployment\"\n  n := count(numbers.range(1, 3000000000))\n}\n\nwarn_fits contains n if {\n  input.kind == \"Deployment\"\n  n := count(numbers.range(1, 1000000))\n}\n",
+        "package main\n\nwarn_huge contains n if {\n  input.kind == \"Deployment\"\n  n := count(numbers.range(1, 3000000000))\n}\n\nwarn_fits contains msg if {\n  input.kind == \"Deployment\"\n  msg := sprintf(\"%d numbers\", [count(numbers.range(1, 1000000))])\n}\n",
     );
     write(
         &dir,
@@ -323,7 +330,13 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
     // regorus's own parser warnings do not reach the terminal for a v1 file.
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");
-    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(p, l, m)| p.ends_with("unsafe.rego") && *l == 3 && m.contains("unsafe")),
+        "{errors:?}"
+    );
     assert!(
         errors.iter().any(|(p, l, m)| p.ends_with("huge.rego")
             && *l == 3
@@ -337,7 +350,7 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
         .filter(|f| f["rule_id"] == "main.warn_fits")
         .map(|f| f["message"].as_str().unwrap())
         .collect();
-    assert_eq!(fits, ["1000000"]);
+    assert_eq!(fits, ["1000000 numbers"]);
     assert!(
         errors.iter().any(|(p, l, m)| p.ends_with("runtime.rego")
             && *l == 5
@@ -346,14 +359,14 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
         "{errors:?}"
     );
     assert!(
-        errors
-            .iter()
-            .any(|(p, l, m)| p.ends_with("slow.rego") && *l > 0 && m.contains("time limit")),
+        errors.iter().any(|(p, l, m)| p.ends_with("slow.rego")
+            && *l > 0
+            && m.contains("time budget of 100 ms")),
         "{errors:?}"
     );
     assert!(
         errors.iter().any(|(p, l, m)| p.ends_with("syntax.rego")
-            && *l == 4
+            && *l == 6
             && m.contains("policy not loaded")),
         "{errors:?}"
     );
@@ -543,6 +556,29 @@ fn gatekeeper_constraints_match_use_the_inventory_and_keep_their_action() {
         report["rules"]["K8sRequiredOwner/owner-in-prod"]["title"],
         "Required owner label"
     );
+
+    // Scanning the whole tree, the policy files themselves are not judged as manifests.
+    let output = lockgate(
+        &dir,
+        &[
+            "scan",
+            ".",
+            "--policy",
+            "gk",
+            "--scanners",
+            "manifests",
+            "-f",
+            "json",
+        ],
+    );
+    let on_policies: Vec<_> = json(&output)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["location"]["path"].as_str().unwrap().starts_with("gk/"))
+        .map(|f| f["rule_id"].to_string())
+        .collect();
+    assert!(on_policies.is_empty(), "{on_policies:?}");
 
     // A constraint whose template is missing is reported at the constraint.
     write(
