@@ -53,26 +53,55 @@ pub fn run(
 ) -> Result<TestRun, LoadError> {
     let (rego_paths, _) = policy_files(paths, true)?;
     let mut run = TestRun::default();
-    let mut engine = engine_with_budget(budget);
-    let mut tests = Vec::new();
+    let mut sources = Vec::new();
     for path in &rego_paths {
-        let Some(text) = read_policy(path, &mut run.problems) else {
-            continue;
-        };
-        let shown = path.display().to_string();
-        match module::add(&mut engine, &shown, &text, |name| name.starts_with("test_")) {
-            Ok(module) => {
-                for (name, line) in module.rules {
-                    let selected =
-                        filter.is_none_or(|f| format!("{}.{name}", module.package).contains(f));
-                    if name.starts_with("test_") && selected {
-                        tests.push((module.package.clone(), name, shown.clone(), line));
-                    }
-                }
-            }
-            Err(error) => run.problems.push(error),
+        if let Some(text) = read_policy(path, &mut run.problems) {
+            sources.push((path.display().to_string(), text));
         }
     }
+    // Modules that do not parse, or do not compile with the others, are reported and
+    // left out (one at a time: regorus names the first problem), so the rest still run.
+    let mut excluded = std::collections::HashSet::new();
+    let (mut engine, tests) = loop {
+        let mut engine = engine_with_budget(budget);
+        let mut tests = Vec::new();
+        for (index, (shown, text)) in sources.iter().enumerate() {
+            if excluded.contains(&index) {
+                continue;
+            }
+            match module::add(&mut engine, shown, text, |name| name.starts_with("test_")) {
+                Ok(module) => {
+                    for (name, line) in module.rules {
+                        let selected =
+                            filter.is_none_or(|f| format!("{}.{name}", module.package).contains(f));
+                        if selected {
+                            tests.push((module.package.clone(), name, shown.clone(), line));
+                        }
+                    }
+                }
+                Err(error) => {
+                    run.problems.push(error);
+                    excluded.insert(index);
+                }
+            }
+        }
+        match module::compile_check(&mut engine) {
+            Ok(()) => break (engine, tests),
+            Err(error) => {
+                let culprit = sources
+                    .iter()
+                    .position(|(shown, _)| *shown == error.path)
+                    .filter(|i| !excluded.contains(i));
+                run.problems.push(error);
+                match culprit {
+                    Some(index) => {
+                        excluded.insert(index);
+                    }
+                    None => return Ok(run),
+                }
+            }
+        }
+    };
     let limit = crate::MemoryLimit::enter(memory, 1);
     for (package, name, path, line) in tests {
         limit.rebase(memory, 1);

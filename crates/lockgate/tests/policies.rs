@@ -649,6 +649,22 @@ fn policy_test_runs_unit_tests_like_opa_test() {
         "{outcomes:?}"
     );
 
+    // A module that does not compile is reported; the others' tests still run.
+    std::fs::remove_file(dir.join("policy/broken_test.rego")).unwrap();
+    write(
+        &dir,
+        "policy/unsafe.rego",
+        "package other\n\np { x == 1 }\n",
+    );
+    let output = lockgate(&dir, &["policy", "test", "policy", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let run = json(&output);
+    assert_eq!(run["problems"].as_array().unwrap().len(), 1, "{run}");
+    let tests = run["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 2, "{run}");
+    assert!(tests.iter().all(|t| t["outcome"] == "pass"), "{run}");
+    std::fs::remove_file(dir.join("policy/unsafe.rego")).unwrap();
+
     let output = lockgate(
         &dir,
         &["policy", "test", "policy", "--run", "nothing_matches"],
