@@ -286,6 +286,12 @@ pub(crate) fn load(
     }
     // The default `main` may well be missing (a Gatekeeper repository's .rego sources);
     // a namespace the user chose should not be.
+    if namespaces.names.is_empty() && !namespaces.all && !modules.is_empty() {
+        warnings.push(
+            "no policy namespace is selected (`[policy] namespaces` is empty): conftest rules are not evaluated"
+                .to_string(),
+        );
+    }
     let chosen = namespaces.names != ["main"];
     if !namespaces.all && chosen && !modules.is_empty() {
         for name in namespaces.names.iter().filter(|n| !packages.contains(*n)) {

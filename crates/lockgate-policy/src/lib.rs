@@ -130,8 +130,15 @@ pub(crate) fn policy_files(
         })?;
         let before = rego.len() + yaml.len();
         let mut stack = vec![(root.clone(), meta.is_dir())];
+        // Symbolic links are followed (a policy directory is often a link to a shared
+        // checkout); each directory is walked once, so a link loop ends.
+        let mut visited_dirs = HashSet::new();
         while let Some((path, is_dir)) = stack.pop() {
             if is_dir {
+                let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                if !visited_dirs.insert(canonical) {
+                    continue;
+                }
                 let entries = std::fs::read_dir(&path).map_err(|source| LoadError::Io {
                     path: path.display().to_string(),
                     source,
@@ -139,7 +146,12 @@ pub(crate) fn policy_files(
                 let mut children: Vec<(PathBuf, bool)> = entries
                     .filter_map(Result::ok)
                     .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                    .filter_map(|e| Some((e.path(), e.file_type().ok()?.is_dir())))
+                    .filter_map(|e| {
+                        let path = e.path();
+                        // `metadata` follows links; a dangling link is skipped.
+                        let is_dir = std::fs::metadata(&path).ok()?.is_dir();
+                        Some((path, is_dir))
+                    })
                     .collect();
                 children.sort();
                 stack.extend(children.into_iter().rev());

@@ -155,3 +155,17 @@ fn only_conftest_rule_names_are_evaluated() {
     let set = load(&[policies], &["main"]);
     assert_eq!(ids(&set), ["main.warn_a_b1"]);
 }
+
+#[test]
+fn linked_policy_directories_are_followed_and_loops_end() {
+    let shared = dir(
+        "shared",
+        &[("main.rego", "package main\n\ndeny[m] { m := \"shared\" }\n")],
+    );
+    let root = dir("linked", &[("README.md", "policies\n")]);
+    std::os::unix::fs::symlink(&shared, root.join("shared")).unwrap();
+    std::os::unix::fs::symlink(&root, root.join("loop")).unwrap();
+    let set = load(&[root], &["main"]);
+    assert_eq!(ids(&set), ["main.deny"]);
+    assert_eq!(judge(&set, "{}"), [("main.deny".into(), "shared".into())]);
+}

@@ -15,7 +15,7 @@ Security Standards and least-privilege rules, searches every file, the git histo
 staged changes for secrets (API keys, tokens, private keys, passwords), reports each finding \
 with file, line and the object it concerns, and decides a CI gate. Secrets are never printed \
 in clear.\n\nExit codes: 0 the gate passed, 1 the gate failed, 2 a usage or tool error.",
-    after_help = "Examples:\n  lockgate scan deploy/\n  lockgate scan --profile prod --format sarif --output lockgate.sarif --format table .\n  kustomize build overlays/prod | lockgate scan -\n  lockgate scan --git main..HEAD\n  lockgate scan --staged            (what the pre-commit hook runs)\n  lockgate hook install\n  lockgate explain KUBE-003"
+    after_help = "Examples:\n  lockgate scan deploy/\n  lockgate scan --profile prod --format sarif --output lockgate.sarif --format table .\n  kustomize build overlays/prod | lockgate scan -\n  lockgate scan --git main..HEAD\n  lockgate scan --staged            (what the pre-commit hook runs)\n  lockgate scan deploy/ --policy policy/   (your Rego policies: conftest and Gatekeeper)\n  lockgate hook install\n  lockgate explain KUBE-003"
 )]
 pub struct Cli {
     #[command(subcommand)]
