@@ -432,10 +432,11 @@ impl<'a> Analyzer<'a> {
             dockerignore: None,
         };
         for (index, document) in stream.documents.into_iter().enumerate() {
-            // conftest rules see the document as written (a List whole, any YAML at all).
-            let mut whole_document = documents_wanted.then(|| document.clone());
+            // conftest rules see the document as written: one object is the document
+            // itself; a List, or YAML that is no object, is kept whole beside it.
+            let single_object = lockgate_kube::is_single_object(&document);
+            let whole_document = (documents_wanted && !single_object).then(|| document.clone());
             let objects = objects_from_document(document, index);
-            let single_object = objects.len() == 1 && objects[0].is_ok();
             for object in objects {
                 let object = match object {
                     Ok(object) => object,
@@ -507,7 +508,7 @@ impl<'a> Analyzer<'a> {
                     outcome.findings.push(finding);
                 }
                 if documents_wanted || objects_wanted {
-                    let conftest = single_object && whole_document.take().is_some();
+                    let conftest = documents_wanted && single_object;
                     outcome
                         .policy_documents
                         .push(crate::policy::PolicyDocument::object(

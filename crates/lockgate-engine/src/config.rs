@@ -136,8 +136,8 @@ fn parse_memory(text: &str) -> Result<u64, String> {
     }
 }
 
-/// Reads a policy time budget: a number with `ms` or `s`.
-fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+/// Reads a policy time budget: a whole number with `ms` or `s`, from 1ms to 600s.
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 1)

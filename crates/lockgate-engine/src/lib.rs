@@ -27,7 +27,7 @@ mod vulns;
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, DeniedPackage, Effective, PROFILES, PackagePolicy,
-    PolicyArgs, SecretsConfig, VulnConfig, Waiver, find_any_rule, parse_age,
+    PolicyArgs, SecretsConfig, VulnConfig, Waiver, find_any_rule, parse_age, parse_timeout,
 };
 pub use date::Date;
 pub use history::History;

@@ -10,5 +10,7 @@ mod object;
 mod pod;
 
 pub use image::ImageRef;
-pub use object::{KubeObject, ObjectError, is_cluster_scoped, objects_from_document};
+pub use object::{
+    KubeObject, ObjectError, is_cluster_scoped, is_single_object, objects_from_document,
+};
 pub use pod::{ContainerKind, ContainerView, Effective, PodSpecView};

@@ -121,14 +121,28 @@ impl KubeObject {
     }
 }
 
+/// Whether a document is a `List` (or `*List`) whose items are objects of their own.
+fn is_list(root: &Node) -> bool {
+    root.get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && matches!(root.get("items").map(|i| &i.value), Some(Value::Seq(_)))
+}
+
+/// Whether [`objects_from_document`] turns a document into exactly one object (not a
+/// List, not malformed, not some other YAML), so the object stands for the document.
+pub fn is_single_object(root: &Node) -> bool {
+    let text = |key: &str| {
+        root.get(key)
+            .and_then(Node::as_str)
+            .is_some_and(|t| !t.is_empty())
+    };
+    !is_list(root) && text("kind") && text("apiVersion")
+}
+
 /// Turns a document into objects, expanding `kind: List` (and `*List`) items.
 pub fn objects_from_document(root: Node, document: usize) -> Vec<Result<KubeObject, ObjectError>> {
-    let is_list = root
-        .get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && matches!(root.get("items").map(|i| &i.value), Some(Value::Seq(_)));
-    if !is_list {
+    if !is_list(&root) {
         return vec![KubeObject::from_node(root, document)];
     }
     let Value::Map(mut map) = root.value else {
@@ -203,6 +217,35 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
 mod tests {
     use super::*;
     use lockgate_syntax::{Limits, parse_stream};
+
+    #[test]
+    fn a_single_object_is_a_document_that_is_itself_one_object() {
+        // (document, is it a single object); a List is not, even with one item.
+        let documents = [
+            ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", true),
+            (
+                "apiVersion: v1\nkind: ConfigList\nitems: not-a-list\n",
+                true,
+            ),
+            (
+                "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Pod}]\n",
+                false,
+            ),
+            ("apiVersion: v1\nkind: PodList\nitems: []\n", false),
+            ("kind: Pod\n", false),
+            ("apiVersion: v1\nkind: ''\n", false),
+            ("name: values\n", false),
+            ("[1, 2]\n", false),
+        ];
+        for (text, expected) in documents {
+            let document = parse_stream(text, Limits::default()).documents.remove(0);
+            assert_eq!(is_single_object(&document), expected, "{text}");
+            if expected {
+                let produced = objects_from_document(document, 0);
+                assert!(produced.len() == 1 && produced[0].is_ok(), "{text}");
+            }
+        }
+    }
 
     fn objects(text: &str) -> Vec<Result<KubeObject, ObjectError>> {
         parse_stream(text, Limits::default())

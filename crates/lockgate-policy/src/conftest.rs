@@ -189,42 +189,12 @@ pub(crate) fn load(
         });
     }
 
-    // Add the modules; drop those that do not parse, then those that do not compile
-    // together (one at a time: regorus reports the first problem), so the rest run.
-    let mut excluded: HashSet<usize> = HashSet::new();
-    let (engine, modules) = loop {
-        let mut engine = new_engine();
-        let mut modules = Vec::new();
-        for (index, module) in prepared.iter().enumerate() {
-            if excluded.contains(&index) {
-                continue;
-            }
-            let wanted = |name: &str| is_result_rule(name) || name.contains("__lockgate");
-            match module::add(&mut engine, &module.path, &module.text, wanted) {
-                Ok(added) => modules.push((index, added)),
-                Err(error) => {
-                    problems.push(error);
-                    excluded.insert(index);
-                }
-            }
-        }
-        match module::compile_check(&mut engine) {
-            Ok(()) => break (engine, modules),
-            Err(error) => {
-                let culprit = prepared
-                    .iter()
-                    .position(|m| m.path == error.path)
-                    .filter(|i| !excluded.contains(i));
-                problems.push(error);
-                match culprit {
-                    Some(index) => {
-                        excluded.insert(index);
-                    }
-                    None => return None,
-                }
-            }
-        }
-    };
+    let sources: Vec<(&str, &str)> = prepared
+        .iter()
+        .map(|m| (m.path.as_str(), m.text.as_str()))
+        .collect();
+    let wanted = |name: &str| is_result_rule(name) || name.contains("__lockgate");
+    let (engine, modules) = module::add_all(&sources, new_engine, wanted, problems)?;
 
     // (package, rule) → where it is and the annotations that apply.
     struct Found {

@@ -96,6 +96,47 @@ pub fn add(
     Ok(Module { package, rules })
 }
 
+/// Adds `(path, text)` modules to a fresh engine from `new_engine`. Modules that do not
+/// parse, or do not compile with the others (an unsafe variable, an unknown function),
+/// are reported in `problems` and left out, one at a time as regorus names them, so the
+/// rest still run. Returns the engine and each loaded module with its index in
+/// `sources`, or `None` when a compile error names no module (nothing can run).
+pub fn add_all(
+    sources: &[(&str, &str)],
+    new_engine: &dyn Fn() -> Engine,
+    wanted: fn(&str) -> bool,
+    problems: &mut Vec<PolicyError>,
+) -> Option<(Engine, Vec<(usize, Module)>)> {
+    let mut excluded = std::collections::HashSet::new();
+    loop {
+        let mut engine = new_engine();
+        let mut modules = Vec::new();
+        for (index, (path, text)) in sources.iter().enumerate() {
+            if excluded.contains(&index) {
+                continue;
+            }
+            match add(&mut engine, path, text, wanted) {
+                Ok(module) => modules.push((index, module)),
+                Err(error) => {
+                    problems.push(error);
+                    excluded.insert(index);
+                }
+            }
+        }
+        match compile_check(&mut engine) {
+            Ok(()) => return Some((engine, modules)),
+            Err(error) => {
+                let culprit = sources
+                    .iter()
+                    .position(|(path, _)| *path == error.path)
+                    .filter(|i| !excluded.contains(i));
+                problems.push(error);
+                excluded.insert(culprit?);
+            }
+        }
+    }
+}
+
 /// Checks that the engine's modules compile together (safety of variables, known
 /// functions, ...): regorus analyses them at the first evaluation, not when they are
 /// added.

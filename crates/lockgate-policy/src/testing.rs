@@ -59,49 +59,26 @@ pub fn run(
             sources.push((path.display().to_string(), text));
         }
     }
-    // Modules that do not parse, or do not compile with the others, are reported and
-    // left out (one at a time: regorus names the first problem), so the rest still run.
-    let mut excluded = std::collections::HashSet::new();
-    let (mut engine, tests) = loop {
-        let mut engine = engine_with_budget(budget);
-        let mut tests = Vec::new();
-        for (index, (shown, text)) in sources.iter().enumerate() {
-            if excluded.contains(&index) {
-                continue;
-            }
-            match module::add(&mut engine, shown, text, |name| name.starts_with("test_")) {
-                Ok(module) => {
-                    for (name, line) in module.rules {
-                        let selected =
-                            filter.is_none_or(|f| format!("{}.{name}", module.package).contains(f));
-                        if selected {
-                            tests.push((module.package.clone(), name, shown.clone(), line));
-                        }
-                    }
-                }
-                Err(error) => {
-                    run.problems.push(error);
-                    excluded.insert(index);
-                }
-            }
-        }
-        match module::compile_check(&mut engine) {
-            Ok(()) => break (engine, tests),
-            Err(error) => {
-                let culprit = sources
-                    .iter()
-                    .position(|(shown, _)| *shown == error.path)
-                    .filter(|i| !excluded.contains(i));
-                run.problems.push(error);
-                match culprit {
-                    Some(index) => {
-                        excluded.insert(index);
-                    }
-                    None => return Ok(run),
-                }
-            }
-        }
+    let modules: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
+    let new_engine = || engine_with_budget(budget);
+    let is_test = |name: &str| name.starts_with("test_");
+    let Some((mut engine, loaded)) =
+        module::add_all(&modules, &new_engine, is_test, &mut run.problems)
+    else {
+        return Ok(run);
     };
+    let mut tests = Vec::new();
+    for (index, module) in loaded {
+        let path = &sources[index].0;
+        for (name, line) in module.rules {
+            if filter.is_none_or(|f| format!("{}.{name}", module.package).contains(f)) {
+                tests.push((module.package.clone(), name, path.clone(), line));
+            }
+        }
+    }
     let limit = crate::MemoryLimit::enter(memory, 1);
     for (package, name, path, line) in tests {
         limit.rebase(memory, 1);

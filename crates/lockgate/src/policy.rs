@@ -4,9 +4,8 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use lockgate_engine::{Config, PolicyArgs};
 use lockgate_policy::testing::{TestOutcome, TestRun};
 
@@ -42,22 +41,9 @@ pub(crate) fn config_with_policies(
     Ok(config)
 }
 
-fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
-        (ms, 1)
-    } else if let Some(s) = text.strip_suffix('s') {
-        (s, 1000)
-    } else {
-        bail!("--timeout `{text}` needs a unit: write e.g. `500ms` or `5s`");
-    };
-    let value: u64 = number
-        .parse()
-        .with_context(|| format!("--timeout `{text}` is not a whole number"))?;
-    Ok(Duration::from_millis(value.saturating_mul(scale).max(1)))
-}
-
 fn test(args: &PolicyTestArgs) -> anyhow::Result<ExitCode> {
-    let budget = parse_duration(&args.timeout)?;
+    let budget = lockgate_engine::parse_timeout(&args.timeout)
+        .map_err(|e| anyhow::anyhow!("--timeout: {e}"))?;
     let run = lockgate_policy::testing::run(
         &args.paths,
         args.run.as_deref(),

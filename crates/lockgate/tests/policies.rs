@@ -40,6 +40,24 @@ fn policy_findings(report: &Value) -> Vec<(String, String, u64, String, String)>
     found
 }
 
+/// `lockgate scan PATH --policy POLICY EXTRA... --scanners manifests -f json` in `dir`.
+fn scan_json(dir: &Path, path: &str, policy: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["scan", path, "--policy", policy];
+    args.extend_from_slice(extra);
+    args.extend(["--scanners", "manifests", "-f", "json"]);
+    lockgate(dir, &args)
+}
+
+/// The findings of one rule in a JSON report.
+fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .collect()
+}
+
 const DEPLOYMENT: &str = "apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -105,19 +123,7 @@ fn conftest_rules_become_findings_with_their_metadata() {
         "policy/extra.rego",
         "package extra\n\nviolation contains \"extra ran\" if input.kind == \"Service\"\n",
     );
-    let output = lockgate(
-        &dir,
-        &[
-            "scan",
-            "deploy",
-            "--policy",
-            "policy",
-            "--scanners",
-            "manifests",
-            "-f",
-            "json",
-        ],
-    );
+    let output = scan_json(&dir, "deploy", "policy", &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let report = json(&output);
     assert_eq!(
@@ -158,40 +164,13 @@ fn conftest_rules_become_findings_with_their_metadata() {
             .contains("https://example.com/pinning")
     );
 
-    let output = lockgate(
-        &dir,
-        &[
-            "scan",
-            "deploy",
-            "--policy",
-            "policy",
-            "--namespace",
-            "extra",
-            "--scanners",
-            "manifests",
-            "-f",
-            "json",
-        ],
-    );
+    let output = scan_json(&dir, "deploy", "policy", &["--namespace", "extra"]);
     let ids: Vec<_> = policy_findings(&json(&output))
         .into_iter()
         .map(|f| f.0)
         .collect();
     assert_eq!(ids, ["extra.violation"]);
-    let output = lockgate(
-        &dir,
-        &[
-            "scan",
-            "deploy",
-            "--policy",
-            "policy",
-            "--all-namespaces",
-            "--scanners",
-            "manifests",
-            "-f",
-            "json",
-        ],
-    );
+    let output = scan_json(&dir, "deploy", "policy", &["--all-namespaces"]);
     assert_eq!(policy_findings(&json(&output)).len(), 4);
 
     // SARIF carries the policy rule's entry.
@@ -314,11 +293,8 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output);
-    let errors: Vec<(String, u64, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "LG-005")
+    let errors: Vec<(String, u64, String)> = findings_of(&report, "LG-005")
+        .into_iter()
         .map(|f| {
             (
                 f["location"]["path"].as_str().unwrap().to_string(),
@@ -343,11 +319,8 @@ fn broken_and_slow_policies_fail_the_gate_with_their_place() {
             && m.contains("memory budget of 64 MiB")),
         "{errors:?}"
     );
-    let fits: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "main.warn_fits")
+    let fits: Vec<_> = findings_of(&report, "main.warn_fits")
+        .into_iter()
         .map(|f| f["message"].as_str().unwrap())
         .collect();
     assert_eq!(fits, ["1000000 numbers"]);
@@ -500,19 +473,7 @@ fn gatekeeper_constraints_match_use_the_inventory_and_keep_their_action() {
         "deploy/svc-b.yaml",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: sandbox\n",
     );
-    let output = lockgate(
-        &dir,
-        &[
-            "scan",
-            "deploy",
-            "--policy",
-            "gk",
-            "--scanners",
-            "manifests",
-            "-f",
-            "json",
-        ],
-    );
+    let output = scan_json(&dir, "deploy", "gk", &[]);
     let report = json(&output);
     let found = policy_findings(&report);
     let summary: Vec<_> = found
@@ -558,19 +519,7 @@ fn gatekeeper_constraints_match_use_the_inventory_and_keep_their_action() {
     );
 
     // Scanning the whole tree, the policy files themselves are not judged as manifests.
-    let output = lockgate(
-        &dir,
-        &[
-            "scan",
-            ".",
-            "--policy",
-            "gk",
-            "--scanners",
-            "manifests",
-            "-f",
-            "json",
-        ],
-    );
+    let output = scan_json(&dir, ".", "gk", &[]);
     let on_policies: Vec<_> = json(&output)["findings"]
         .as_array()
         .unwrap()
@@ -586,25 +535,10 @@ fn gatekeeper_constraints_match_use_the_inventory_and_keep_their_action() {
         "gk/more.yaml",
         "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNothing\nmetadata:\n  name: lost\n",
     );
-    let output = lockgate(
-        &dir,
-        &[
-            "scan",
-            "deploy",
-            "--policy",
-            "gk",
-            "--scanners",
-            "manifests",
-            "-f",
-            "json",
-        ],
-    );
+    let output = scan_json(&dir, "deploy", "gk", &[]);
     let report = json(&output);
-    let lost: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "LG-005")
+    let lost: Vec<_> = findings_of(&report, "LG-005")
+        .into_iter()
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(lost.len(), 1, "{lost:?}");
@@ -687,12 +621,7 @@ fn a_policy_set_that_loads_nothing_still_fails_and_unknown_namespaces_are_named(
     );
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output);
-    let errors: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "LG-005")
-        .collect();
+    let errors: Vec<_> = findings_of(&report, "LG-005");
     assert_eq!(errors.len(), 1, "{errors:?}");
 
     write(&dir, "policy/main.rego", CONFTEST);
