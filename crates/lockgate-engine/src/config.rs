@@ -66,7 +66,68 @@ struct ConfigFile {
     vulnerabilities: VulnerabilitiesFile,
     packages: PackagesFile,
     policy: PolicyFile,
+    admission: AdmissionConfig,
 }
+
+/// What `lockgate admit` does with a request whose object fails the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdmissionMode {
+    /// Deny, with a message listing the rules, their messages and fixes.
+    Enforce,
+    /// Admit, and return the findings as warnings the client prints.
+    Warn,
+    /// Admit silently; the decision log and metrics record what would have been denied.
+    Audit,
+}
+
+impl AdmissionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdmissionMode::Enforce => "enforce",
+            AdmissionMode::Warn => "warn",
+            AdmissionMode::Audit => "audit",
+        }
+    }
+}
+
+/// `[admission]`: how `lockgate admit` answers admission requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AdmissionConfig {
+    /// The mode of namespaces not named in `namespaces`.
+    pub mode: AdmissionMode,
+    /// Modes by namespace; keys may be globs (`team-*`). The most specific match wins:
+    /// an exact name over a glob, a longer glob over a shorter one.
+    pub namespaces: BTreeMap<String, AdmissionMode>,
+    /// Namespaces whose requests are admitted without being judged (globs allowed).
+    pub exempt_namespaces: Vec<String>,
+    /// Also exempt Kubernetes' own namespaces (`kube-system`, `kube-public`,
+    /// `kube-node-lease`).
+    pub exempt_system_namespaces: bool,
+    /// Users (`system:serviceaccount:ns:name`, `alice@example.com`) whose requests are
+    /// admitted without being judged.
+    pub exempt_users: Vec<String>,
+    /// Groups (`system:masters`, `system:nodes`) whose members are exempt.
+    pub exempt_groups: Vec<String>,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        AdmissionConfig {
+            mode: AdmissionMode::Enforce,
+            namespaces: BTreeMap::new(),
+            exempt_namespaces: Vec::new(),
+            exempt_system_namespaces: true,
+            exempt_users: Vec::new(),
+            exempt_groups: Vec::new(),
+        }
+    }
+}
+
+/// Kubernetes' own namespaces, exempt from admission unless
+/// `exempt-system-namespaces = false`.
+pub const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
 
 /// `[policy]`: Rego policies evaluated beside the built-in rules.
 #[derive(Debug, Clone, Deserialize)]
@@ -106,7 +167,7 @@ pub struct PolicyArgs {
 }
 
 /// Reads a memory budget: a whole number with `KiB`, `MiB` or `GiB` (or `KB`, `MB`, `GB`).
-fn parse_memory(text: &str) -> Result<u64, String> {
+pub fn parse_memory(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let units: [(&str, u64); 6] = [
         ("KiB", 1 << 10),
@@ -572,18 +633,7 @@ impl Config {
             path: shown.clone(),
             message,
         };
-        let dir = self.path.as_deref().and_then(Path::parent);
-        let mut paths: Vec<PathBuf> = self
-            .file
-            .policy
-            .paths
-            .iter()
-            .map(|p| match dir {
-                Some(dir) if p.is_relative() => dir.join(p),
-                _ => p.clone(),
-            })
-            .collect();
-        paths.extend(args.paths.iter().cloned());
+        let paths = self.policy_paths(args);
         if paths.is_empty() {
             return Ok(());
         }
@@ -622,12 +672,40 @@ impl Config {
         Ok(())
     }
 
+    /// The policy paths to load: `[policy] paths` (relative to the configuration file)
+    /// and the command line's.
+    pub fn policy_paths(&self, args: &PolicyArgs) -> Vec<PathBuf> {
+        let dir = self.path.as_deref().and_then(Path::parent);
+        let mut paths: Vec<PathBuf> = self
+            .file
+            .policy
+            .paths
+            .iter()
+            .map(|p| match dir {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p.clone(),
+            })
+            .collect();
+        paths.extend(args.paths.iter().cloned());
+        paths
+    }
+
+    /// The memory budget of one policy evaluation (`[policy] memory`).
+    pub fn policy_memory_budget(&self) -> u64 {
+        parse_memory(&self.file.policy.memory).unwrap_or(lockgate_policy::DEFAULT_MEMORY_BUDGET)
+    }
+
     /// The loaded policies, if any.
     pub fn policies(&self) -> Option<&Arc<PolicySet>> {
         self.policies.as_ref()
     }
 
     /// The profile named in the file, if any.
+    /// The `[admission]` section.
+    pub fn admission(&self) -> &AdmissionConfig {
+        &self.file.admission
+    }
+
     pub fn default_profile(&self) -> Option<&str> {
         self.file.profile.as_deref()
     }

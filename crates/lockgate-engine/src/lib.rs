@@ -17,6 +17,7 @@ mod package_policy;
 mod packages;
 mod policy;
 mod render;
+mod review;
 mod scan;
 mod secrets;
 mod sources;
@@ -26,13 +27,15 @@ mod vulns;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError};
 pub use config::{
-    CONFIG_FILE_NAME, Config, ConfigError, DeniedPackage, Effective, PROFILES, PackagePolicy,
-    PolicyArgs, SecretsConfig, VulnConfig, Waiver, find_any_rule, parse_age, parse_timeout,
+    AdmissionConfig, AdmissionMode, CONFIG_FILE_NAME, Config, ConfigError, DeniedPackage,
+    Effective, PROFILES, PackagePolicy, PolicyArgs, SYSTEM_NAMESPACES, SecretsConfig, VulnConfig,
+    Waiver, find_any_rule, parse_age, parse_memory, parse_timeout,
 };
 pub use date::Date;
 pub use history::History;
 pub use image::{ImageInput, config_source, file_source};
 pub use packages::{PackageSource, catalog_packages, catalog_tree};
+pub use review::{ObjectJudge, ObjectReview, ObjectVerdict};
 pub use scan::{Input, Progress, ProgressEvent, ScanError, ScanOptions, Scanners, scan};
 pub use sources::DEFAULT_MAX_FILE_BYTES;
 pub use vulns::VulnOptions;

@@ -193,6 +193,56 @@ pub(crate) fn evaluate(
     error_outcomes(analyzer, set, sites)
 }
 
+/// What an admission request says beyond its object, for Gatekeeper's `input.review`.
+pub(crate) struct RequestContext<'a> {
+    pub operation: &'a str,
+    pub old_object: Option<Value>,
+    pub user_info: Option<Value>,
+}
+
+/// Evaluates the documents of one request's object on the caller's thread, with the
+/// caller's evaluator and no inventory, and adds the findings to `outcome`. Returns the
+/// `policy-error` findings (at the policies' files), which fail the gate as in a scan.
+pub(crate) fn evaluate_request(
+    analyzer: &Analyzer<'_>,
+    set: &PolicySet,
+    evaluator: &mut lockgate_policy::Evaluator,
+    outcome: &mut Outcome,
+    context: &RequestContext<'_>,
+) -> Vec<Finding> {
+    let namespaces = BTreeMap::new();
+    let mut evaluated = Evaluated::default();
+    for mut document in std::mem::take(&mut outcome.policy_documents) {
+        if let Some(review) = &mut document.review {
+            review.operation = context.operation.to_string();
+            review.old_object.clone_from(&context.old_object);
+            review.user_info.clone_from(&context.user_info);
+        }
+        judge(
+            analyzer,
+            evaluator,
+            &namespaces,
+            outcome,
+            document,
+            true,
+            &mut evaluated,
+        );
+    }
+    let mut sites: Vec<ErrorSite> = Vec::new();
+    for (error, rule, what) in evaluated.errors {
+        sites.push(ErrorSite {
+            error,
+            rule,
+            first: Some(what),
+            count: 1,
+        });
+    }
+    error_outcomes(analyzer, set, sites)
+        .into_iter()
+        .flat_map(|o| o.findings)
+        .collect()
+}
+
 /// What evaluating an outcome's documents left to do besides its findings.
 #[derive(Default)]
 struct Evaluated {

@@ -111,13 +111,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
     let search_secrets =
         (options.scanners.secrets || options.history.is_some()) && effective.secrets.enabled;
     let scanner = if search_secrets {
-        let builtin = lockgate_secrets::builtin_catalog()
-            .map_err(|e| ScanError(format!("secret rule catalog: {e}")))?;
-        let catalogs: [&Catalog; 2] = [builtin, &effective.secrets.user_rules];
-        Some(
-            Scanner::new(&catalogs, &effective.secrets.settings)
-                .map_err(|e| ScanError(e.to_string()))?,
-        )
+        Some(secrets_scanner(effective)?)
     } else {
         None
     };
@@ -370,13 +364,7 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         if outcome.findings.is_empty() {
             return; // most files: no path work (`stable_path` asks for the working directory)
         }
-        outcome.findings.sort_by(|a, b| {
-            (a.location.span.line, a.location.span.column, &a.rule_id).cmp(&(
-                b.location.span.line,
-                b.location.span.column,
-                &b.rule_id,
-            ))
-        });
+        sort_by_place(&mut outcome.findings);
         let stable = gate::stable_path(&outcome.path, &fingerprint_base);
         gate::assign_fingerprints(&mut outcome.findings, &stable);
     });
@@ -470,6 +458,25 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         vuln_db,
         sources,
     })
+}
+
+/// The secrets scanner with the built-in catalog and the user's rules, compiled.
+pub(crate) fn secrets_scanner(effective: &Effective) -> Result<Scanner, ScanError> {
+    let builtin = lockgate_secrets::builtin_catalog()
+        .map_err(|e| ScanError(format!("secret rule catalog: {e}")))?;
+    let catalogs: [&Catalog; 2] = [builtin, &effective.secrets.user_rules];
+    Scanner::new(&catalogs, &effective.secrets.settings).map_err(|e| ScanError(e.to_string()))
+}
+
+/// Puts one source's findings in line order, the order every output shows.
+pub(crate) fn sort_by_place(findings: &mut [lockgate_model::Finding]) {
+    findings.sort_by(|a, b| {
+        (a.location.span.line, a.location.span.column, &a.rule_id).cmp(&(
+            b.location.span.line,
+            b.location.span.column,
+            &b.rule_id,
+        ))
+    });
 }
 
 /// Catalogs the packages of the scanned paths and of `--sbom` documents, matches them

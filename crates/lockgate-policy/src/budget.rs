@@ -47,6 +47,15 @@ impl Drop for MemoryLimit {
     }
 }
 
+/// Sets the limit for a server's lifetime: the live bytes now, one budget for each of
+/// `concurrent` evaluations, and `headroom` for what requests in flight hold besides
+/// (bodies, parsed objects). A server calls it again after each reload.
+pub fn set_standing_limit(per_evaluation: u64, concurrent: usize, headroom: u64) {
+    let live = regorus_mimalloc::global_allocation_stats_snapshot().allocated;
+    let room = per_evaluation.saturating_mul(u64::try_from(concurrent.max(1)).unwrap_or(u64::MAX));
+    regorus::set_global_memory_limit(Some(live.saturating_add(room).saturating_add(headroom)));
+}
+
 /// Whether an evaluation error is the memory limit.
 pub(crate) fn is_memory_error(error: &anyhow::Error) -> bool {
     matches!(

@@ -57,6 +57,143 @@ pub enum Command {
     /// Work with Rego policies: run their unit tests.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Serve the cluster's validating admission webhook (AdmissionReview v1 over HTTPS),
+    /// judging each object with the same rules, policies, profiles and waivers as
+    /// `lockgate scan`; `lockgate admit manifests` prints what deploys it.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "Endpoints: POST /validate (AdmissionReview v1), GET /healthz, /readyz, /metrics (Prometheus).\n\nModes come from [admission] in lockgate.toml: `mode` (enforce, warn or audit) and\n[admission.namespaces] per namespace; kube-system, kube-public and kube-node-lease are exempt\nunless `exempt-system-namespaces = false`. Decisions are logged as JSON lines (--decision-log).\nThe configuration, policies and certificate are reloaded when their files change.\n\nExamples:\n  lockgate admit --cert tls/tls.crt --key tls/tls.key --policy policy/\n  lockgate admit manifests --image registry.example/lockgate@sha256:… > lockgate-admission.yaml\n  lockgate admit manifests --url https://127.0.0.1:8443/validate --tls-dir tls"
+    )]
+    Admit(AdmitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdmitArgs {
+    #[command(subcommand)]
+    pub command: Option<AdmitCommand>,
+
+    #[command(flatten)]
+    pub serve: AdmitServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdmitCommand {
+    /// Print the manifests that run the webhook in a cluster (Namespace, ServiceAccount,
+    /// Deployment, PodDisruptionBudget, Service, ValidatingWebhookConfiguration) and write
+    /// a new CA and serving certificate to --tls-dir.
+    Manifests(AdmitManifestsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdmitServeArgs {
+    /// Address and port to serve HTTPS on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+
+    /// Serving certificate (PEM, with its chain); reloaded when the file changes.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub cert: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub key: Option<PathBuf>,
+
+    /// Configuration file (default: lockgate.toml found upward from the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Stage profile: dev, test or prod (default: the config's `profile`, else test).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub policy: PolicySelection,
+
+    /// Where decisions are logged, one JSON object per line: `-` for standard output, or
+    /// a file to append to.
+    #[arg(long, value_name = "FILE", default_value = "-")]
+    pub decision_log: String,
+
+    /// Largest AdmissionReview accepted (`4MiB`); larger ones get HTTP 413.
+    #[arg(long, value_name = "SIZE", default_value = "4MiB")]
+    pub max_request_size: String,
+
+    /// How often the configuration, policies and certificate files are checked for changes.
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub reload_interval: String,
+
+    /// After SIGTERM, how long to keep accepting connections while /readyz fails (so the
+    /// Service stops sending requests here first).
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub shutdown_delay: String,
+
+    /// Then, how long open connections may take to finish.
+    #[arg(long, value_name = "DURATION", default_value = "20s")]
+    pub shutdown_grace: String,
+
+    /// Worker threads (default: one per CPU).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub workers: usize,
+
+    /// The namespace lockgate runs in, exempt so the webhook can always be repaired
+    /// (default: $POD_NAMESPACE).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub own_namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdmitManifestsArgs {
+    /// The lockgate image to run, pinned by digest (`registry.example/lockgate@sha256:…`).
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// Namespace to run in.
+    #[arg(long, value_name = "NAMESPACE", default_value = "lockgate")]
+    pub namespace: String,
+
+    /// Name of the Deployment, Service and webhook objects.
+    #[arg(long, value_name = "NAME", default_value = "lockgate-admission")]
+    pub name: String,
+
+    /// Replicas (at least 2, so the PodDisruptionBudget lets nodes drain).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub replicas: u32,
+
+    /// What the API server does when lockgate cannot answer: Fail (reject: nothing
+    /// unchecked is admitted) or Ignore (admit).
+    #[arg(long, value_name = "POLICY", default_value = "Fail", value_parser = ["Fail", "Ignore"])]
+    pub failure_policy: String,
+
+    /// Seconds the API server waits for an answer (1-30).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub timeout_seconds: u32,
+
+    /// Call lockgate at this https URL instead of through an in-cluster Service (only the
+    /// webhook configuration is printed).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Another namespace the webhook does not see (repeat for several).
+    #[arg(long = "exempt-namespace", value_name = "NAMESPACE")]
+    pub exempt_namespaces: Vec<String>,
+
+    /// A lockgate.toml to ship in a ConfigMap and run with.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where to write the new CA and serving certificate (ca.crt, tls.crt, tls.key).
+    #[arg(long, value_name = "DIR", default_value = "lockgate-admission-tls")]
+    pub tls_dir: PathBuf,
+
+    /// Also print the TLS Secret (with the private key) so one `kubectl apply` is enough;
+    /// do not commit such output.
+    #[arg(long)]
+    pub with_secret: bool,
+
+    /// Lifetime of the generated certificates, in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub validity_days: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -62,6 +62,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Sbom(args) => crate::image::run_sbom(&args),
         Command::Db(command) => crate::db::run(&command),
         Command::Policy(command) => crate::policy::run(&command),
+        Command::Admit(args) => crate::admit::run(args),
     }
 }
 

@@ -8,6 +8,7 @@
 // drops millions of small nodes, and on `bench/run.sh`'s 10,000-object tree it scans
 // 15–20 % faster than glibc's malloc (see bench/README.md).
 
+mod admit;
 mod cli;
 mod commands;
 mod db;
