@@ -235,6 +235,8 @@ fn manifests_with_every_option_pass_the_prod_profile() {
             "/etc/lockgate/tls/tls.crt",
             "--key",
             "/etc/lockgate/tls/tls.key",
+            "--own-namespace",
+            "security",
             "--config",
             "/etc/lockgate/lockgate.toml"
         ]
