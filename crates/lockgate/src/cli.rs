@@ -133,7 +133,7 @@ pub struct AdmitServeArgs {
     pub shutdown_grace: String,
 
     /// Worker threads (default: one per CPU).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     pub workers: usize,
 
     /// The namespace lockgate runs in, exempt so the webhook can always be repaired
