@@ -9,6 +9,7 @@ pub mod admission;
 pub mod log;
 pub mod manifests;
 pub mod metrics;
+pub mod pool;
 pub mod review;
 pub mod serve;
 pub mod tls;

@@ -1,10 +1,10 @@
 //! The HTTPS server of `lockgate admit`: `POST /validate` (AdmissionReview v1),
 //! `GET /healthz`, `/readyz` and `/metrics`, with hot reload and graceful shutdown.
 //!
-//! - **Threads.** A multi-threaded tokio runtime serves HTTP/1.1 over rustls. Judging an
-//!   object is CPU work of a fraction of a millisecond, run in place on the worker
-//!   (`block_in_place`, so a slow policy moves the worker's other connections
-//!   elsewhere rather than stalling them). Each worker keeps its own policy evaluator.
+//! - **Threads.** A tokio runtime serves HTTP/1.1 over rustls; judging an object (CPU
+//!   work of a fraction of a millisecond) runs on a fixed pool of `workers` threads,
+//!   each with its own policy evaluator ([`crate::pool`]). A full queue is answered
+//!   with 503 at once.
 //! - **Reload.** Every `reload_interval`, the configuration file and policy paths are
 //!   checked for changes (modification times, sizes, directory entries) and loaded
 //!   again off the serving threads; requests keep the state they started with, so none
@@ -18,7 +18,6 @@
 //! - **Limits.** Bodies over `max_request_bytes` get 413 without being read further;
 //!   request headers must arrive within 10 s and a TLS handshake within 10 s.
 
-use std::cell::RefCell;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +35,7 @@ use serde_json::json;
 use crate::admission::{AdmissionRules, Decision, decide};
 use crate::log::{DecisionLog, event, now_rfc3339};
 use crate::metrics::Metrics;
+use crate::pool::JudgePool;
 use crate::review::{AdmissionResponse, AdmissionReview, AdmissionReviewResponse, Status};
 use crate::tls::CertStore;
 
@@ -82,13 +82,12 @@ struct App {
     /// Where the watched files stood when the current state was loaded.
     signature: RwLock<Vec<FileStamp>>,
     generations: AtomicU64,
+    pool: JudgePool,
 }
 
-thread_local! {
-    /// This worker's policy evaluator, with the generation it belongs to.
-    static EVALUATOR: RefCell<Option<(u64, Option<lockgate_policy::Evaluator>)>> =
-        const { RefCell::new(None) };
-}
+/// Requests that may wait for a judging thread, per thread: beyond that the server is
+/// overloaded and says so (503) instead of answering after the API server gave up.
+const QUEUE_PER_WORKER: usize = 256;
 
 /// Runs the server until SIGTERM or Ctrl-C. Errors are problems that stop it from
 /// starting (certificate, configuration, address).
@@ -114,10 +113,12 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
         draining: AtomicBool::new(false),
         signature: RwLock::new(signature),
         generations: AtomicU64::new(1),
+        pool: JudgePool::start(workers, workers * QUEUE_PER_WORKER)?,
     });
     app.metrics.generation.store(1, Ordering::Relaxed);
+    // HTTP and TLS are light next to judging: half the threads serve them.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
+        .worker_threads(workers.div_ceil(2))
         .enable_all()
         .thread_name("lockgate-admit")
         .build()
@@ -535,29 +536,43 @@ impl App {
             &[("operation", &request.operation), ("kind", &kind)],
         );
         let generation = state.generation;
-        let judged = tokio::task::block_in_place(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                EVALUATOR.with_borrow_mut(|slot| {
-                    if slot.as_ref().is_none_or(|(g, _)| *g != generation) {
-                        *slot = Some((generation, state.loaded.judge.evaluator()));
-                    }
-                    let evaluator = slot.as_mut().and_then(|(_, e)| e.as_mut());
-                    decide(
-                        &state.loaded.judge,
-                        &state.loaded.rules,
-                        &request,
-                        evaluator,
-                        Date::today(),
-                    )
-                })
-            }))
-        });
-        let decision = match judged {
-            Ok(decision) => decision,
-            Err(_) => {
+        let submitted = self.pool.submit(move |worker| {
+            let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let evaluator = worker.evaluator(generation, || state.loaded.judge.evaluator());
+                decide(
+                    &state.loaded.judge,
+                    &state.loaded.rules,
+                    &request,
+                    evaluator,
+                    Date::today(),
+                )
+            }));
+            if judged.is_err() {
                 // The evaluator may be half-way through something: start a fresh one.
-                EVALUATOR.with_borrow_mut(|slot| *slot = None);
-                let decision = Decision {
+                worker.reset();
+            }
+            (judged.ok(), request)
+        });
+        let Ok(answer) = submitted else {
+            return self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "lockgate is judging as many requests as it can queue; try again".into(),
+            );
+        };
+        let Ok((judged, request)) = answer.await else {
+            return self.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "a judging thread stopped".into(),
+            );
+        };
+        let decision = match judged {
+            Some(decision) => decision,
+            None => {
+                self.metrics
+                    .count("lockgate_admission_errors_total", &[("reason", "internal")]);
+                Decision {
                     response: AdmissionResponse {
                         uid: request.uid.clone(),
                         allowed: false,
@@ -574,10 +589,7 @@ impl App {
                     findings: Vec::new(),
                     failing: 0,
                     would_deny: true,
-                };
-                self.metrics
-                    .count("lockgate_admission_errors_total", &[("reason", "internal")]);
-                decision
+                }
             }
         };
         let body = serde_json::to_vec(&AdmissionReviewResponse::new(decision.response))
