@@ -39,6 +39,9 @@
 #   BENCH_ADMIT_PIN=none                none: both processes may use every CPU; split: the
 #                                       server on CPU 1, the generator on CPU 0 (taskset)
 #   BENCH_ADMIT_PERF=0                  1: `perf record -e cpu-clock -g` on the server
+#   BENCH_ADMIT_RELOAD=1                1: one more run at 1,000/s during which the
+#                                       configuration and a policy change every second
+#                                       (hot reload under load: must give zero errors)
 #                                       during the 1,000/s run (bench/work/admission/perf.*)
 #   LOCKGATE=PATH                       the lockgate binary (default: cargo build --release
 #                                       -p lockgate, into $CARGO_TARGET_DIR when set)
@@ -58,6 +61,7 @@ WORK="$BENCH/work/admission"
 RUNDIR="$WORK/runs"
 TLS="$WORK/tls"
 RATES="${BENCH_ADMIT_RATES:-500 1000 2000}"
+RELOAD="${BENCH_ADMIT_RELOAD:-1}"
 SECONDS_PER_RATE="${BENCH_ADMIT_SECONDS:-30}"
 WARMUP="${BENCH_ADMIT_WARMUP-500 5}"
 CONNECTIONS="${BENCH_ADMIT_CONNECTIONS:-32}"
@@ -164,9 +168,15 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# The server reads a copy of the configuration and policies, which the reload run edits.
+CONF="$WORK/config"
+rm -rf "$CONF"
+mkdir -p "$CONF"
+cp -r "$HERE/lockgate.toml" "$HERE/policies" "$CONF/"
 say "starting lockgate admit on $URL (--workers $WORKERS, pin: $PIN)"
 "${SERVER_PIN[@]}" "$LOCKGATE_BIN" admit --listen "127.0.0.1:$PORT" --cert "$TLS/tls.crt" --key "$TLS/tls.key" \
-    --config "$HERE/lockgate.toml" --decision-log "$DECISIONS" --workers "$WORKERS" --shutdown-delay 0s \
+    --config "$CONF/lockgate.toml" --decision-log "$DECISIONS" --workers "$WORKERS" --shutdown-delay 0s \
+    --reload-interval 250ms \
     2>"$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 300); do
@@ -241,6 +251,23 @@ say "timed runs: $RATES requests/s, $SECONDS_PER_RATE s each, $CONNECTIONS conne
 for rate in $RATES; do
     load "rate-$rate" "$rate" "$SECONDS_PER_RATE"
 done
+if [[ "$RELOAD" == 1 ]]; then
+    say "reload run: 1000 requests/s for $SECONDS_PER_RATE s while the configuration and a policy change every second"
+    (
+        for ((i = 1; i <= SECONDS_PER_RATE; i++)); do
+            sleep 1
+            if ((i % 2)); then
+                printf '# edited by run.sh, %d\n' "$i" >>"$CONF/lockgate.toml"
+            else
+                policy=$(find "$CONF/policies" -name '*.rego' | sort | head -n 1)
+                printf '# edited by run.sh, %d\n' "$i" >>"$policy"
+            fi
+        done
+    ) &
+    EDITOR_PID=$!
+    load reload 1000 "$SECONDS_PER_RATE"
+    wait "$EDITOR_PID" || true
+fi
 ELAPSED=$(python3 -c "print(f'{$EPOCHREALTIME - $START:.0f}')")
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 metrics "$RUNDIR/metrics.end"
