@@ -89,6 +89,13 @@ struct App {
 /// overloaded and says so (503) instead of answering after the API server gave up.
 const QUEUE_PER_WORKER: usize = 256;
 
+/// How long a request body may take to arrive (headers have their own 10 s limit).
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Open connections at most; more are closed as soon as they are accepted. The API
+/// server keeps a few per replica; this bounds what a flood of idle connections holds.
+const MAX_CONNECTIONS: usize = 4096;
+
 /// Runs the server until SIGTERM or Ctrl-C. Errors are problems that stop it from
 /// starting (certificate, configuration, address).
 pub fn run(options: ServeOptions) -> Result<(), String> {
@@ -145,6 +152,7 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
             workers,
         ));
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let stop = shutdown_signal();
         tokio::pin!(stop);
@@ -167,11 +175,18 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
                             continue;
                         }
                     };
+                    let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                        // Closed at once: the client sees the refusal instead of a hang.
+                        app.metrics.count("lockgate_admission_errors_total", &[("reason", "too_many_connections")]);
+                        drop(tcp);
+                        continue;
+                    };
                     let _ = tcp.set_nodelay(true);
                     let acceptor = acceptor.clone();
                     let app = Arc::clone(&app);
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
+                        let _slot = slot;
                         let Ok(Ok(stream)) =
                             tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
                         else {
@@ -472,10 +487,19 @@ impl App {
         if declared.is_some_and(|n| n > self.max_request_bytes) {
             return self.too_large();
         }
-        let body = match Limited::new(request.into_body(), self.max_request_bytes)
-            .collect()
-            .await
-        {
+        let reading = Limited::new(request.into_body(), self.max_request_bytes).collect();
+        // A client that sends its body a byte at a time must not hold a connection forever.
+        let Ok(read) = tokio::time::timeout(BODY_TIMEOUT, reading).await else {
+            return self.error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {} s",
+                    BODY_TIMEOUT.as_secs()
+                ),
+            );
+        };
+        let body = match read {
             Ok(collected) => collected.to_bytes(),
             Err(error) => {
                 if error

@@ -142,6 +142,16 @@ fn deployment(name: &str, namespace: &str) -> String {
     )
 }
 
+/// A Deployment whose pod template is the hardened Pod's.
+fn hardened_deployment(name: &str, namespace: &str) -> String {
+    let pod = pod(name, namespace, true, "team: payments");
+    let spec = &pod[pod.find("spec:\n").unwrap() + "spec:\n".len()..];
+    let template: String = spec.lines().map(|l| format!("      {l}\n")).collect();
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {namespace}\n  labels: {{team: payments}}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}, team: payments}}\n    spec:\n{template}"
+    )
+}
+
 /// The decision log's lines so far.
 fn decisions(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -331,6 +341,13 @@ fn the_api_server_enforces_lockgate_decisions() {
     let (ok, text) = kubectl.apply(&pod("good", "enforced", true, "team: payments"), &[]);
     assert!(ok, "a hardened pod was rejected: {text}");
     assert!(text.contains("pod/good created"), "{text}");
+
+    let (ok, text) = kubectl.apply(&hardened_deployment("good-deploy", "enforced"), &[]);
+    assert!(ok, "a hardened Deployment was rejected: {text}");
+    assert!(
+        text.contains("deployment.apps/good-deploy created"),
+        "{text}"
+    );
 
     // The Rego policy: the same hardened pod without its team label is denied by ORG-001.
     let (ok, text) = kubectl.apply(&pod("unlabelled", "enforced", true, ""), &[]);
@@ -566,6 +583,18 @@ fn the_server_refuses_bad_requests_and_reloads_its_certificate() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let _child = Kill(child);
+    // A body that never finishes arriving: answered 408 after the body timeout (10 s),
+    // checked at the end while the rest runs.
+    let slow = {
+        let address = format!("127.0.0.1:{port}");
+        std::thread::spawn(move || {
+            let script = format!(
+                "(printf 'POST /validate HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 100\\r\\n\\r\\n{{'; sleep 14) | openssl s_client -connect {address} -quiet 2>/dev/null"
+            );
+            let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+    };
     let validate = format!("{base}/validate");
     let json = ["-H", "Content-Type: application/json"];
     let post = |body: &str, headers: &[&str]| {
@@ -651,6 +680,11 @@ fn the_server_refuses_bad_requests_and_reloads_its_certificate() {
             "lockgate_admission_reloads_total{what=\"certificate\",result=\"ok\"}"
         ) >= 1,
         "{metrics}"
+    );
+    let answer = slow.join().unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "a body that never arrives: {answer:?}"
     );
 }
 
