@@ -34,6 +34,8 @@ pub(crate) struct Outcome {
     /// Documents and objects kept for the Rego policies, which run once every source is
     /// read (Gatekeeper's inventory holds all objects).
     pub policy_documents: Vec<crate::policy::PolicyDocument>,
+    /// The secrets found in this source, to redact from policy messages that quote them.
+    pub secret_values: secrets::SecretValues,
 }
 
 /// Capacity a worker's read buffer keeps between files.
@@ -395,7 +397,13 @@ impl<'a> Analyzer<'a> {
         let mut seen_secrets: HashSet<(String, u32)> = HashSet::new();
         if let Some(scanner) = scanner {
             outcome.bytes = text.len() as u64;
-            for finding in secrets::text_findings(self, scanner, &path, text.as_bytes()) {
+            for finding in secrets::text_findings_keeping(
+                self,
+                scanner,
+                &path,
+                text.as_bytes(),
+                &mut outcome.secret_values,
+            ) {
                 seen_secrets.insert((finding.rule_id.to_string(), finding.location.span.line));
                 outcome.findings.push(finding);
             }
@@ -462,6 +470,7 @@ impl<'a> Analyzer<'a> {
                         &object,
                         &identity,
                         &seen_secrets,
+                        &mut outcome.secret_values,
                     ));
                 }
                 let mut sink = Sink::new();

@@ -110,6 +110,10 @@ pub struct AdmissionConfig {
     pub exempt_users: Vec<String>,
     /// Groups (`system:masters`, `system:nodes`) whose members are exempt.
     pub exempt_groups: Vec<String>,
+    /// Honour `lockgate.dev/ignore` annotations at admission. Off by default: in CI a
+    /// reviewer sees the annotation, at admission whoever creates the object writes it
+    /// (use waivers in this file instead).
+    pub allow_ignore_annotations: bool,
 }
 
 impl Default for AdmissionConfig {
@@ -121,6 +125,7 @@ impl Default for AdmissionConfig {
             exempt_system_namespaces: true,
             exempt_users: Vec::new(),
             exempt_groups: Vec::new(),
+            allow_ignore_annotations: false,
         }
     }
 }

@@ -286,6 +286,9 @@ fn judge(
                 if !analyzer.effective.enabled.contains(verdict.rule.id) {
                     continue;
                 }
+                // A policy may quote the value it judged: a secret the scanner found in
+                // this source is shown redacted here too, as everywhere.
+                let message = outcome.secret_values.redact(message);
                 let finding = violation(
                     analyzer,
                     &outcome.path,

@@ -63,6 +63,45 @@ pub(crate) fn hit_finding(
     finding
 }
 
+/// Secrets found in one source, kept only to redact them from other messages about the
+/// same source: a Rego policy may quote the value it judged. Never printed; its `Debug`
+/// says only how many there are.
+#[derive(Default)]
+pub(crate) struct SecretValues(Vec<(String, String)>);
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretValues({} kept for redaction)", self.0.len())
+    }
+}
+
+impl SecretValues {
+    /// Keeps `raw` (with the redacted form findings show) unless it is too short to
+    /// replace safely in free text.
+    pub fn add(&mut self, raw: &[u8], redacted: &str) {
+        let raw = String::from_utf8_lossy(raw).trim().to_string();
+        if redacted.is_empty() || raw.chars().count() < 8 {
+            return;
+        }
+        if !self.0.iter().any(|(known, _)| *known == raw) {
+            self.0.push((raw, redacted.to_string()));
+            // Longest first, so a secret that contains another is replaced whole.
+            self.0.sort_by_key(|(raw, _)| std::cmp::Reverse(raw.len()));
+        }
+    }
+
+    /// `text` with every kept secret replaced by its redacted form.
+    pub fn redact(&self, text: String) -> String {
+        self.0.iter().fold(text, |text, (raw, redacted)| {
+            if text.contains(raw.as_str()) {
+                text.replace(raw.as_str(), redacted)
+            } else {
+                text
+            }
+        })
+    }
+}
+
 /// Secret findings for a whole text (a file's bytes, stdin, a diff's added lines).
 pub(crate) fn text_findings(
     analyzer: &Analyzer<'_>,
@@ -70,11 +109,23 @@ pub(crate) fn text_findings(
     path: &Arc<str>,
     bytes: &[u8],
 ) -> Vec<Finding> {
+    text_findings_keeping(analyzer, scanner, path, bytes, &mut SecretValues::default())
+}
+
+/// [`text_findings`], also keeping the secrets in `values` for redaction.
+pub(crate) fn text_findings_keeping(
+    analyzer: &Analyzer<'_>,
+    scanner: &Scanner,
+    path: &Arc<str>,
+    bytes: &[u8],
+    values: &mut SecretValues,
+) -> Vec<Finding> {
     scanner
         .scan(Some(path), bytes)
         .iter()
         .map(|hit| {
             let secret = &bytes[hit.range.clone()];
+            values.add(secret, &hit.redacted);
             hit_finding(analyzer, path, hit, secret, hit.span, None, "")
         })
         .collect()
@@ -91,8 +142,10 @@ pub(crate) fn object_findings(
     object: &KubeObject,
     identity: &Arc<ObjectRef>,
     seen: &HashSet<(String, u32)>,
+    kept: &mut SecretValues,
 ) -> Vec<Finding> {
-    let mut values: Vec<(Span, String, Vec<u8>)> = Vec::new();
+    // (where, what, the text searched, the value as written when it was encoded)
+    let mut values: Vec<(Span, String, Vec<u8>, Option<String>)> = Vec::new();
     if object.kind == "Secret" && object.api_version == "v1" {
         for (key, value) in object
             .root
@@ -113,6 +166,7 @@ pub(crate) fn object_findings(
                 value.span,
                 format!(" in Secret data key `{name}` (base64-decoded)"),
                 text,
+                Some(encoded.to_string()),
             ));
         }
     }
@@ -134,17 +188,22 @@ pub(crate) fn object_findings(
                     value_node.span,
                     format!(" in env var `{name}` of {}", container.describe()),
                     format!("{name}={value}").into_bytes(),
+                    None,
                 ));
             }
         }
     }
     let mut findings = Vec::new();
-    for (span, context, text) in values {
+    for (span, context, text, encoded) in values {
         for hit in scanner.scan(Some(path), &text) {
+            let secret = &text[hit.range.clone()];
+            kept.add(secret, &hit.redacted);
+            if let Some(encoded) = &encoded {
+                kept.add(encoded.as_bytes(), &hit.redacted);
+            }
             if seen.contains(&(hit.rule.meta.id.to_string(), span.line)) {
                 continue;
             }
-            let secret = &text[hit.range.clone()];
             findings.push(hit_finding(
                 analyzer,
                 path,

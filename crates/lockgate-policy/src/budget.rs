@@ -56,6 +56,11 @@ pub fn set_standing_limit(per_evaluation: u64, concurrent: usize, headroom: u64)
     regorus::set_global_memory_limit(Some(live.saturating_add(room).saturating_add(headroom)));
 }
 
+/// Removes a limit set by [`set_standing_limit`] (a reload without policies).
+pub fn clear_standing_limit() {
+    regorus::set_global_memory_limit(None);
+}
+
 /// Whether an evaluation error is the memory limit.
 pub(crate) fn is_memory_error(error: &anyhow::Error) -> bool {
     matches!(

@@ -33,7 +33,7 @@ use lockgate_model::RuleMeta;
 use lockgate_syntax::Node;
 use regorus::Engine;
 
-pub use budget::{MemoryLimit, set_standing_limit};
+pub use budget::{MemoryLimit, clear_standing_limit, set_standing_limit};
 pub use conftest::Namespaces;
 pub use gatekeeper::{Inventory, Review};
 pub use matcher::Labels;

@@ -19,7 +19,7 @@ use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use lockgate_engine::{
     AdmissionConfig, AdmissionMode, Date, ObjectJudge, ObjectReview, SYSTEM_NAMESPACES,
 };
-use lockgate_model::{Finding, Severity};
+use lockgate_model::{Finding, FindingStatus, Severity};
 
 use crate::review::{AdmissionRequest, AdmissionResponse, Status};
 
@@ -29,6 +29,8 @@ const MAX_LISTED: usize = 20;
 /// Kubernetes may truncate longer warnings; lockgate cuts them itself, at a character
 /// boundary.
 const MAX_WARNING_CHARS: usize = 256;
+/// The API server keeps about 4 KB of warnings per response; past that it drops them.
+const MAX_WARNINGS_BYTES: usize = 4000;
 
 /// `[admission]`, compiled.
 #[derive(Debug)]
@@ -41,6 +43,7 @@ pub struct AdmissionRules {
     exempt_groups: HashSet<String>,
     /// The namespace lockgate itself runs in: exempt, so it can always be repaired.
     own_namespace: Option<String>,
+    allow_ignore_annotations: bool,
 }
 
 impl AdmissionRules {
@@ -78,6 +81,7 @@ impl AdmissionRules {
             exempt_users: config.exempt_users.iter().cloned().collect(),
             exempt_groups: config.exempt_groups.iter().cloned().collect(),
             own_namespace: own_namespace.map(str::to_string),
+            allow_ignore_annotations: config.allow_ignore_annotations,
         })
     }
 
@@ -95,8 +99,9 @@ impl AdmissionRules {
     /// Why a request is admitted without being judged, if it is.
     fn exemption(&self, request: &AdmissionRequest) -> Option<String> {
         // The namespace a request is about: its own for namespaced objects, the object's
-        // name for a Namespace.
-        let namespace = if request.namespace.is_empty() && request.kind.kind == "Namespace" {
+        // name for a Namespace (the core kind, not a custom resource named alike).
+        let is_namespace = request.kind.kind == "Namespace" && request.kind.group.is_empty();
+        let namespace = if request.namespace.is_empty() && is_namespace {
             request.name.as_str()
         } else {
             request.namespace.as_str()
@@ -184,7 +189,10 @@ pub fn decide(
     if !matches!(request.operation.as_str(), "CREATE" | "UPDATE") {
         return skip(format!("operation {} is not judged", request.operation));
     }
-    if !request.sub_resource.is_empty() {
+    // `kubectl debug` adds containers through `pods/ephemeralcontainers`; the request
+    // carries the whole Pod, judged like any other. Other subresources (status, scale,
+    // binding, ...) do not change what runs.
+    if !request.sub_resource.is_empty() && request.sub_resource != "ephemeralcontainers" {
         return skip(format!(
             "subresource {} is not judged",
             request.sub_resource
@@ -193,6 +201,11 @@ pub fn decide(
     let Some(object) = request.object_text() else {
         return skip("the request carries no object".to_string());
     };
+    // An object on its way out (finalizers being removed) must be allowed to go, even
+    // if it would not be admitted today.
+    if request.operation == "UPDATE" && is_being_deleted(object) {
+        return skip("the object is being deleted".to_string());
+    }
     if let Some(reason) = rules.exemption(request) {
         return skip(reason);
     }
@@ -220,10 +233,20 @@ pub fn decide(
         today,
     );
     let fail_on = judge.effective().fail_on;
+    // Suppressed by a `lockgate.dev/ignore` annotation the requester wrote: open again,
+    // unless the configuration trusts those annotations.
     let findings: Vec<Finding> = verdict
         .findings
         .into_iter()
-        .filter(|f| f.status.is_open())
+        .filter_map(|mut f| match &f.status {
+            FindingStatus::Open => Some(f),
+            FindingStatus::Suppressed { .. } if !rules.allow_ignore_annotations => {
+                f.status = FindingStatus::Open;
+                f.message.push_str(" (a `lockgate.dev/ignore` annotation is not honoured at admission; use a waiver in lockgate.toml)");
+                Some(f)
+            }
+            _ => None,
+        })
         .collect();
     let failing: Vec<&Finding> = findings.iter().filter(|f| f.severity >= fail_on).collect();
     // An object that is not a Kubernetes object lockgate can read is not admitted as if
@@ -370,28 +393,49 @@ fn denial_message(what: &str, profile: &str, fail_on: Severity, failing: &[&Find
 
 fn warnings_for<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<String> {
     let findings: Vec<&Finding> = findings.collect();
-    let mut warnings: Vec<String> = findings
-        .iter()
-        .take(MAX_LISTED)
-        .map(|f| {
-            truncate(
-                &format!(
-                    "lockgate {} ({}): {}",
-                    f.rule_id,
-                    f.severity.as_str(),
-                    f.message
-                ),
-                MAX_WARNING_CHARS,
-            )
-        })
-        .collect();
-    if findings.len() > MAX_LISTED {
+    let mut warnings: Vec<String> = Vec::new();
+    // Room for the closing "N more" line.
+    let mut budget = MAX_WARNINGS_BYTES - 64;
+    for finding in findings.iter().take(MAX_LISTED) {
+        let warning = truncate(
+            &format!(
+                "lockgate {} ({}): {}",
+                finding.rule_id,
+                finding.severity.as_str(),
+                finding.message
+            ),
+            MAX_WARNING_CHARS,
+        );
+        if warning.len() > budget {
+            break;
+        }
+        budget -= warning.len();
+        warnings.push(warning);
+    }
+    if findings.len() > warnings.len() {
         warnings.push(format!(
             "lockgate: {} more finding(s) not listed",
-            findings.len() - MAX_LISTED
+            findings.len() - warnings.len()
         ));
     }
     warnings
+}
+
+/// Whether the object has `metadata.deletionTimestamp` set.
+fn is_being_deleted(object: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        #[serde(rename = "deletionTimestamp")]
+        deletion: Option<serde::de::IgnoredAny>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Object {
+        metadata: Option<Meta>,
+    }
+    serde_json::from_str::<Object>(object)
+        .ok()
+        .and_then(|o| o.metadata)
+        .is_some_and(|m| m.deletion.is_some())
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -902,6 +902,8 @@ fn webhook(options: &ManifestOptions, url: Option<&WebhookUrl>, ca_pem: &str) ->
             "v1",
             &[
                 "pods",
+                // `kubectl debug` adds containers to a running Pod through this.
+                "pods/ephemeralcontainers",
                 "configmaps",
                 "secrets",
                 "services",

@@ -39,10 +39,17 @@ const FAMILIES: [(&str, &str); 5] = [
     ),
 ];
 
+/// Label sets one family may hold. Some labels come from requests (the kind, the
+/// operation), so a client that can reach the webhook could otherwise grow the map
+/// without bound; past this, new label sets are counted under `overflow="true"`.
+const MAX_SERIES_PER_FAMILY: usize = 2000;
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     /// (family, rendered labels) → count.
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+    /// Label sets per family.
+    series: Mutex<BTreeMap<&'static str, usize>>,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     /// Sum of latencies in nanoseconds.
@@ -69,7 +76,20 @@ impl Metrics {
             .counters
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *counters.entry((family, rendered)).or_insert(0) += by;
+        let key = (family, rendered);
+        if let Some(count) = counters.get_mut(&key) {
+            *count += by;
+            return;
+        }
+        let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let held = series.entry(family).or_insert(0);
+        let key = if *held >= MAX_SERIES_PER_FAMILY {
+            (family, "overflow=\"true\"".to_string())
+        } else {
+            *held += 1;
+            key
+        };
+        *counters.entry(key).or_insert(0) += by;
     }
 
     /// Records one request's latency.
@@ -141,6 +161,24 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_sets_from_requests_are_bounded() {
+        let metrics = Metrics::default();
+        for i in 0..(MAX_SERIES_PER_FAMILY + 50) {
+            metrics.count(
+                "lockgate_admission_requests_total",
+                &[("kind", &format!("v1/Kind{i}"))],
+            );
+        }
+        let text = metrics.render();
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("lockgate_admission_requests_total{"))
+            .count();
+        assert_eq!(series, MAX_SERIES_PER_FAMILY + 1);
+        assert!(text.contains("lockgate_admission_requests_total{overflow=\"true\"} 50"));
+    }
 
     #[test]
     fn renders_counters_and_a_cumulative_histogram() {

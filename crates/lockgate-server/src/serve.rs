@@ -254,6 +254,8 @@ async fn shutdown_signal() {
 fn set_memory_limit(loaded: &Loaded, workers: usize) {
     if loaded.judge.effective().policies.is_some() {
         lockgate_policy::set_standing_limit(loaded.memory_budget, workers, 64 * 1024 * 1024);
+    } else {
+        lockgate_policy::clear_standing_limit();
     }
 }
 
@@ -266,6 +268,8 @@ async fn watch_changes(
     workers: usize,
 ) {
     let mut ticker = tokio::time::interval(interval.max(Duration::from_millis(100)));
+    // The signature seen at the previous tick, while files are still changing.
+    let mut pending: Option<Vec<FileStamp>> = None;
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
     loop {
@@ -304,25 +308,43 @@ async fn watch_changes(
         let watched = app.current().loaded.watched.clone();
         let app_for_check = Arc::clone(&app);
         let loader = Arc::clone(&loader);
+        let seen_before = pending.take();
         let reloaded = tokio::task::spawn_blocking(move || {
             let now = signature_of(&watched);
-            let changed = *app_for_check
+            let current = app_for_check
                 .signature
                 .read()
                 .unwrap_or_else(|p| p.into_inner())
-                != now;
-            if !changed {
-                return None;
+                .clone();
+            if current == now {
+                return (None, None);
             }
-            // Remember this signature whatever happens, so a broken file is reported
-            // once, not every interval.
+            // Files being written (a copy, an editor saving, a ConfigMap volume
+            // swapping) are loaded only once they stayed the same for one interval, so
+            // a half-written file is never taken for the configuration.
+            if seen_before.as_ref() != Some(&now) {
+                return (None, Some(now));
+            }
+            let loaded = loader();
+            if signature_of(&watched) != now {
+                return (None, None); // changed while loading: wait for it to settle
+            }
+            // Remember this signature whatever the outcome, so a broken file is
+            // reported once, not every interval.
             *app_for_check
                 .signature
                 .write()
                 .unwrap_or_else(|p| p.into_inner()) = now;
-            Some(loader())
+            (Some(loaded), None)
         })
         .await;
+        let reloaded = match reloaded {
+            Ok((loaded, settling)) => {
+                pending = settling;
+                Ok(loaded)
+            }
+            Err(error) => Err(error),
+        };
         match reloaded {
             Ok(Some(Ok(loaded))) => {
                 set_memory_limit(&loaded, workers);

@@ -167,10 +167,34 @@ fn exemptions_and_operations_that_are_not_judged() {
         &review("prod", "UPDATE", PRIVILEGED, r#","subResource":"status""#),
         "subresource status",
     );
+    let leaving = PRIVILEGED.replace(
+        r#""name":"web","#,
+        r#""name":"web","deletionTimestamp":"2026-11-24T01:00:00Z","#,
+    );
+    skipped(&review("prod", "UPDATE", &leaving, ""), "being deleted");
     let robot = review("prod", "CREATE", PRIVILEGED, "").replace("\"alice\"", "\"robot\"");
     skipped(&robot, "user robot");
     let group = review("prod", "CREATE", PRIVILEGED, "").replace("\"dev\"", "\"breakglass\"");
     skipped(&group, "group breakglass");
+    // `kubectl debug` adds an ephemeral container through a subresource: judged.
+    let debug = review(
+        "prod",
+        "UPDATE",
+        PRIVILEGED,
+        r#","subResource":"ephemeralcontainers""#,
+    );
+    assert_eq!(setup.decide(&debug).outcome, Outcome::Denied);
+    // A custom resource named like a Namespace is not one.
+    let custom = review("", "CREATE", PRIVILEGED, "")
+        .replace(
+            r#""group":"","version":"v1","kind":"Pod""#,
+            r#""group":"evil.example","version":"v1","kind":"Namespace""#,
+        )
+        .replace(
+            r#""name":"web","namespace":"""#,
+            r#""name":"kube-system","namespace":"""#,
+        );
+    assert_ne!(setup.decide(&custom).outcome, Outcome::Skipped, "{custom}");
     // With the system namespaces no longer exempt, kube-system is judged.
     let strict = setup_strict();
     assert_eq!(
@@ -221,9 +245,19 @@ fn waivers_and_suppressions_apply_as_in_ci() {
         r#""labels":{"team":"a"}"#,
         r#""labels":{"team":"a"},"annotations":{"lockgate.dev/ignore":"KUBE-003 GPU driver needs it"}"#,
     );
+    // At admission the requester writes the annotation: not honoured unless configured.
     let plain = setup("annotated", "", &[]);
+    let decision = plain.decide(&review("prod", "CREATE", &annotated, ""));
+    assert_eq!(decision.outcome, Outcome::Denied);
+    let message = &decision.response.status.as_ref().unwrap().message;
+    assert!(message.contains("not honoured at admission"), "{message}");
+    let trusting = setup(
+        "annotated-trusted",
+        "[admission]\nallow-ignore-annotations = true\n",
+        &[],
+    );
     assert_eq!(
-        plain
+        trusting
             .decide(&review("prod", "CREATE", &annotated, ""))
             .outcome,
         Outcome::Admitted
@@ -344,6 +378,40 @@ fn an_object_lockgate_cannot_read_is_denied() {
             .findings
             .iter()
             .all(|f| f.object.as_ref().unwrap().namespace.as_deref() == Some("prod")),
+        "{:?}",
+        decision.findings
+    );
+}
+
+#[test]
+fn a_policy_that_quotes_a_secret_shows_it_redacted() {
+    let echo = "package main\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   id: ORG-009\n#   severity: high\ndeny contains msg if {\n\tsome c in input.spec.containers\n\tsome e in c.env\n\tmsg := sprintf(\"env %v must come from a Secret, not %v\", [e.name, e.value])\n}\n";
+    let setup = setup("quote", "", &[("echo.rego", echo)]);
+    let token = "ghp_R8kQ2vZp4XbN7mT1cW9yL3dF6hJ0sA5eG2uK";
+    let object = HARDENED.replace(
+        r#""name":"app","image""#,
+        &format!(r#""name":"app","env":[{{"name":"GH_TOKEN","value":"{token}"}}],"image""#),
+    );
+    let decision = setup.decide(&review("prod", "CREATE", &object, ""));
+    assert_eq!(decision.outcome, Outcome::Denied);
+    let message = &decision.response.status.as_ref().unwrap().message;
+    assert!(
+        message.contains("ORG-009") && message.contains("env GH_TOKEN must come from a Secret"),
+        "{message}"
+    );
+    assert!(
+        !message.contains(token),
+        "the secret is in clear: {message}"
+    );
+    for finding in &decision.findings {
+        assert!(!finding.message.contains(token), "{}", finding.message);
+    }
+    // The scanner's own finding is there too, redacted.
+    assert!(
+        decision
+            .findings
+            .iter()
+            .any(|f| f.rule_id.starts_with("SEC-")),
         "{:?}",
         decision.findings
     );

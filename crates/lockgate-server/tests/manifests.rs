@@ -289,7 +289,7 @@ fn manifests_with_every_option_pass_the_prod_profile() {
         .iter()
         .map(|r| r.get("resources").unwrap().items().len())
         .sum();
-    assert_eq!(resources, 17);
+    assert_eq!(resources, 18);
 }
 
 fn openssl(args: &[&str]) -> String {

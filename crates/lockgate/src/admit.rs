@@ -22,7 +22,14 @@ fn duration(text: &str, flag: &str) -> anyhow::Result<std::time::Duration> {
     lockgate_engine::parse_timeout(text).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
-fn serve(args: AdmitServeArgs) -> anyhow::Result<ExitCode> {
+fn serve(mut args: AdmitServeArgs) -> anyhow::Result<ExitCode> {
+    // The configuration file is found once: should it vanish for a moment later (a
+    // volume swap), the reload fails and the running configuration stays, rather than
+    // falling back to the defaults.
+    if args.config.is_none() {
+        let start = std::env::current_dir().context("no current directory")?;
+        args.config = Config::discover(&start)?.path;
+    }
     let (Some(cert), Some(key)) = (args.cert.clone(), args.key.clone()) else {
         bail!(
             "--cert and --key are required (PEM files; `lockgate admit manifests` writes a pair)"

@@ -115,8 +115,9 @@ pub struct AdmitServeArgs {
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub decision_log: String,
 
-    /// Largest AdmissionReview accepted (`4MiB`); larger ones get HTTP 413.
-    #[arg(long, value_name = "SIZE", default_value = "4MiB")]
+    /// Largest AdmissionReview accepted (an update carries the object twice); larger ones
+    /// get HTTP 413, and the webhook's failure policy decides.
+    #[arg(long, value_name = "SIZE", default_value = "8MiB")]
     pub max_request_size: String,
 
     /// How often the configuration, policies and certificate files are checked for changes.
