@@ -5,21 +5,26 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lockgate_engine::Date;
 
-/// Where decision lines go. Each line is written whole and flushed, so a reader of the
-/// log never sees half a decision.
+/// Where decision lines go. A thread of its own writes them, so a slow pipe or disk
+/// delays the log, not the answers; lines are written whole, in order, and flushed
+/// whenever no more are waiting. If the writer falls 10,000 lines behind, requests wait
+/// for it rather than losing decisions.
 pub struct DecisionLog {
-    out: Mutex<Box<dyn Write + Send>>,
+    lines: Mutex<Option<SyncSender<String>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
+
+/// Decision lines that may wait for the writer.
+const BACKLOG: usize = 10_000;
 
 impl DecisionLog {
     pub fn stdout() -> DecisionLog {
-        DecisionLog {
-            out: Mutex::new(Box::new(std::io::stdout())),
-        }
+        DecisionLog::start(Box::new(std::io::stdout()))
     }
 
     /// Appends to `path`, creating it.
@@ -28,19 +33,51 @@ impl DecisionLog {
             .create(true)
             .append(true)
             .open(path)?;
-        Ok(DecisionLog {
-            out: Mutex::new(Box::new(file)),
-        })
+        Ok(DecisionLog::start(Box::new(file)))
+    }
+
+    fn start(out: Box<dyn Write + Send>) -> DecisionLog {
+        let (lines, waiting) = sync_channel::<String>(BACKLOG);
+        let writer = std::thread::Builder::new()
+            .name("lockgate-decision-log".into())
+            .spawn(move || write_lines(out, &waiting))
+            .ok();
+        DecisionLog {
+            lines: Mutex::new(Some(lines)),
+            writer: Mutex::new(writer),
+        }
     }
 
     pub fn write(&self, record: &serde_json::Value) {
         let mut line = record.to_string();
         line.push('\n');
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let sender = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(sender) = sender {
+            // Only fails once the log is closed (shutting down): nothing to do then.
+            let _ = sender.send(line);
+        }
+    }
+
+    /// Writes what is waiting and stops the writer; later lines are dropped.
+    pub fn close(&self) {
+        drop(self.lines.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(writer) = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+fn write_lines(out: Box<dyn Write + Send>, waiting: &Receiver<String>) {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    while let Ok(line) = waiting.recv() {
         // A full disk must not stop admission: the line is lost, the request answered.
         let _ = out.write_all(line.as_bytes());
+        while let Ok(line) = waiting.try_recv() {
+            let _ = out.write_all(line.as_bytes());
+        }
         let _ = out.flush();
     }
+    let _ = out.flush();
 }
 
 /// Logs an event of the server to standard error.

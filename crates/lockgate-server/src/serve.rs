@@ -213,6 +213,7 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
         }
         drop(listener);
         reloads.abort();
+        let app_for_close = Arc::clone(&app);
         let open = graceful.count();
         tokio::select! {
             () = graceful.shutdown() => {
@@ -222,6 +223,8 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
                 event("warn", "stopped", "the shutdown grace period ran out with connections still open", json!({"grace_ms": options.shutdown_grace.as_millis() as u64}));
             }
         }
+        // Every decision made is in the log before the process ends.
+        app_for_close.decision_log.close();
         Ok(())
     })
 }

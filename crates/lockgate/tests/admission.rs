@@ -382,8 +382,20 @@ fn the_api_server_enforces_lockgate_decisions() {
     );
     assert!(!ok && text.contains("KUBE-003"), "{text}");
 
-    // The decision log holds every judged request, with its mode and outcome.
-    let lines = decisions(&log);
+    // The decision log holds every judged request, with its mode and outcome. Lines are
+    // written by a thread of their own: wait for the last request's.
+    let until = Instant::now() + Duration::from_secs(10);
+    let lines = loop {
+        let lines = decisions(&log);
+        if lines.iter().any(|d| d["name"] == "dry") {
+            break lines;
+        }
+        assert!(
+            Instant::now() < until,
+            "the last decision never reached the log"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let find = |namespace: &str, name: &str| {
         lines
             .iter()
