@@ -20,7 +20,9 @@ use crate::{Config, Date, Effective, ScanError, gate};
 /// The configuration and everything compiled from it, ready to judge objects.
 pub struct ObjectJudge {
     effective: Effective,
-    scanner: Option<Scanner>,
+    /// Shared with the judge of the next configuration when its secret settings are
+    /// the same: the compiled catalog is about 9 MB.
+    scanner: Option<Arc<Scanner>>,
     config_path: String,
 }
 
@@ -53,10 +55,26 @@ impl ObjectJudge {
     /// Compiles the secret rules and notes where the configuration came from. The
     /// policies were loaded into `config` before `effective` was resolved from it.
     pub fn new(config: &Config, effective: Effective) -> Result<ObjectJudge, ScanError> {
-        let scanner = if effective.secrets.enabled {
-            Some(crate::scan::secrets_scanner(&effective)?)
-        } else {
-            None
+        ObjectJudge::replacing(config, effective, None)
+    }
+
+    /// Like [`ObjectJudge::new`], taking the compiled secrets scanner from `previous`
+    /// (the judge this one replaces) when the secret settings did not change, so a
+    /// reload does not hold two catalogs at once.
+    pub fn replacing(
+        config: &Config,
+        effective: Effective,
+        previous: Option<&ObjectJudge>,
+    ) -> Result<ObjectJudge, ScanError> {
+        let reusable = previous
+            .filter(|p| same_secret_settings(&p.effective.secrets, &effective.secrets))
+            .and_then(|p| p.scanner.clone());
+        let scanner = match reusable {
+            Some(scanner) => Some(scanner),
+            None if effective.secrets.enabled => {
+                Some(Arc::new(crate::scan::secrets_scanner(&effective)?))
+            }
+            None => None,
         };
         let config_path = config
             .path
@@ -91,7 +109,7 @@ impl ObjectJudge {
         evaluator: Option<&mut Evaluator>,
         today: Date,
     ) -> ObjectVerdict {
-        let analyzer = Analyzer::new(&self.effective, self.scanner.as_ref());
+        let analyzer = Analyzer::new(&self.effective, self.scanner.as_deref());
         let mut outcome = analyzer.analyze_text(
             review.source.to_string(),
             Arc::from(review.object),
@@ -129,4 +147,18 @@ impl ObjectJudge {
             objects: outcome.objects,
         }
     }
+}
+
+/// Whether two configurations compile to the same secrets scanner. Configurations with
+/// their own `[[secrets.rules]]` are never taken as the same (comparing compiled rules
+/// is not worth it for a reload).
+fn same_secret_settings(a: &crate::SecretsConfig, b: &crate::SecretsConfig) -> bool {
+    a.enabled
+        && b.enabled
+        && a.user_rules.rules.is_empty()
+        && b.user_rules.rules.is_empty()
+        && a.settings.disabled == b.settings.disabled
+        && a.settings.allow_paths == b.settings.allow_paths
+        && a.settings.stopwords == b.settings.stopwords
+        && a.settings.allow == b.settings.allow
 }

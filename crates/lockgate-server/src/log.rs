@@ -12,7 +12,7 @@ use lockgate_engine::Date;
 
 /// Where decision lines go. A thread of its own writes them, so a slow pipe or disk
 /// delays the log, not the answers; lines are written whole, in order, and flushed
-/// whenever no more are waiting. If the writer falls 10,000 lines behind, requests wait
+/// whenever no more are waiting. If the writer falls 1,000 lines behind, requests wait
 /// for it rather than losing decisions.
 pub struct DecisionLog {
     lines: Mutex<Option<SyncSender<String>>>,
@@ -20,7 +20,7 @@ pub struct DecisionLog {
 }
 
 /// Decision lines that may wait for the writer.
-const BACKLOG: usize = 10_000;
+const BACKLOG: usize = 1_000;
 
 impl DecisionLog {
     pub fn stdout() -> DecisionLog {

@@ -50,8 +50,9 @@ pub struct Loaded {
 }
 
 /// Loads the configuration and policies (the CLI's `--config`, `--profile`,
-/// `--policy`, ...); called at start and on every change.
-pub type Loader = Box<dyn Fn() -> Result<Loaded, String> + Send + Sync>;
+/// `--policy`, ...); called at start (with `None`) and on every change, with the
+/// configuration in use, whose compiled parts may be shared.
+pub type Loader = Box<dyn Fn(Option<&Loaded>) -> Result<Loaded, String> + Send + Sync>;
 
 pub struct ServeOptions {
     pub listen: SocketAddr,
@@ -106,7 +107,7 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
     };
     let certs = Arc::new(CertStore::open(&options.cert, &options.key)?);
     let tls = certs.server_config()?;
-    let loaded = (options.loader)()?;
+    let loaded = (options.loader)(None)?;
     let signature = signature_of(&loaded.watched);
     set_memory_limit(&loaded, workers);
     let app = Arc::new(App {
@@ -328,7 +329,9 @@ async fn watch_changes(
             if seen_before.as_ref() != Some(&now) {
                 return (None, Some(now));
             }
-            let loaded = loader();
+            let current = app_for_check.current();
+            let loaded = loader(Some(&current.loaded));
+            drop(current);
             if signature_of(&watched) != now {
                 return (None, None); // changed while loading: wait for it to settle
             }

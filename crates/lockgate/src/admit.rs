@@ -53,7 +53,7 @@ fn serve(mut args: AdmitServeArgs) -> anyhow::Result<ExitCode> {
         shutdown_delay: duration_or_zero(&args.shutdown_delay, "--shutdown-delay")?,
         shutdown_grace: duration(&args.shutdown_grace, "--shutdown-grace")?,
         workers: args.workers,
-        loader: Box::new(move || load(&args).map_err(|e| format!("{e:#}"))),
+        loader: Box::new(move |current| load(&args, current).map_err(|e| format!("{e:#}"))),
     };
     lockgate_server::run(options).map_err(|e| anyhow!(e))?;
     Ok(ExitCode::SUCCESS)
@@ -70,7 +70,7 @@ fn duration_or_zero(text: &str, flag: &str) -> anyhow::Result<std::time::Duratio
 /// Reads the configuration and policies; at start and on every change. A policy that
 /// does not load is an error here (the previous configuration stays in use on reload),
 /// where a scan would report it as a finding.
-fn load(args: &AdmitServeArgs) -> anyhow::Result<Loaded> {
+fn load(args: &AdmitServeArgs, current: Option<&Loaded>) -> anyhow::Result<Loaded> {
     let start = std::env::current_dir().context("no current directory")?;
     let config = crate::policy::config_with_policies(args.config.as_deref(), &start, &args.policy)?;
     if let Some(problem) = config.policies().and_then(|p| p.problems.first()) {
@@ -92,7 +92,8 @@ fn load(args: &AdmitServeArgs) -> anyhow::Result<Loaded> {
     let mut watched: Vec<PathBuf> = config.path.iter().cloned().collect();
     watched.extend(config.policy_paths(&crate::policy::policy_args(&args.policy)));
     let memory_budget = config.policy_memory_budget();
-    let judge = ObjectJudge::new(&config, effective).map_err(|e| anyhow!(e))?;
+    let judge = ObjectJudge::replacing(&config, effective, current.map(|c| &c.judge))
+        .map_err(|e| anyhow!(e))?;
     Ok(Loaded {
         judge,
         rules,
