@@ -90,6 +90,10 @@ struct App {
 /// overloaded and says so (503) instead of answering after the API server gave up.
 const QUEUE_PER_WORKER: usize = 256;
 
+/// Findings listed in one decision line (all are counted in `findings_total` and the
+/// metrics): an object with thousands of containers must not make a line of megabytes.
+const MAX_LOGGED_FINDINGS: usize = 100;
+
 /// How long a request body may take to arrive (headers have their own 10 s limit).
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -683,12 +687,13 @@ impl App {
             "would_deny": decision.would_deny,
             "reason": decision.reason,
             "failing": decision.failing,
-            "findings": decision.findings.iter().map(|f| json!({
+            "findings": decision.findings.iter().take(MAX_LOGGED_FINDINGS).map(|f| json!({
                 "rule": f.rule_id,
                 "severity": f.severity.as_str(),
                 "message": f.message,
                 "fingerprint": f.fingerprint,
             })).collect::<Vec<_>>(),
+            "findings_total": decision.findings.len(),
             "generation": generation,
             "duration_us": u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         }));
