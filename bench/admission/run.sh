@@ -74,6 +74,8 @@ PERF="${BENCH_ADMIT_PERF:-0}"
 say() { printf '\n== %s\n' "$*" >&2; }
 note() { printf 'bench-admission: %s\n' "$*" >&2; }
 die() { printf 'bench-admission: ERROR: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 positive() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer, not '$2'"; }
 for rate in $RATES; do positive BENCH_ADMIT_RATES "$rate"; done
@@ -101,22 +103,10 @@ esac
 command -v python3 >/dev/null || die "python3 not found"
 command -v openssl >/dev/null || die "openssl not found (it makes the throwaway certificates)"
 [[ -r /proc/self/status ]] || die "/proc is needed to read the server's memory and CPU time"
-if [[ ! -x /usr/bin/time ]]; then
-    say "installing GNU time (apt-get)"
-    [[ $(id -u) -eq 0 ]] || die "/usr/bin/time is missing; install the 'time' package"
-    apt-get update -qq && apt-get install -y -qq time >/dev/null
-fi
+bench_gnu_time
 
 # ---------------------------------------------------------------------------- binaries
-if [[ -n "${LOCKGATE:-}" ]]; then
-    LOCKGATE_BIN="$LOCKGATE"
-else
-    command -v cargo >/dev/null || die "cargo not found (set LOCKGATE=PATH to a built lockgate)"
-    say "building lockgate (cargo build --release -p lockgate)"
-    (cd "$ROOT" && cargo build --release -p lockgate) || die "cargo build --release -p lockgate failed"
-    LOCKGATE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/lockgate"
-fi
-[[ -x "$LOCKGATE_BIN" ]] || die "no lockgate binary at $LOCKGATE_BIN"
+bench_lockgate "$ROOT"
 "$LOCKGATE_BIN" admit --help 2>/dev/null | grep -q -- '--decision-log' ||
     die "$LOCKGATE_BIN has no 'admit --decision-log' (too old?)"
 

@@ -61,6 +61,8 @@ RECIPE=2
 say() { printf '\n== %s\n' "$*" >&2; }
 note() { printf 'bench-image: %s\n' "$*" >&2; }
 die() { printf 'bench-image: ERROR: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 wants() { [[ ",$TOOLS," == *",$1,"* ]]; }
 
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_IMAGE_RUNS must be a positive integer"
@@ -108,15 +110,7 @@ fi
 # ---------------------------------------------------------------------------- lockgate
 LOCKGATE_BIN=""
 if wants lockgate; then
-    if [[ -n "${LOCKGATE:-}" ]]; then
-        LOCKGATE_BIN="$LOCKGATE"
-    else
-        command -v cargo >/dev/null || die "cargo not found (set LOCKGATE=PATH to a built lockgate)"
-        say "building lockgate (cargo build --release -p lockgate)"
-        (cd "$ROOT" && cargo build --release -p lockgate) || die "cargo build --release -p lockgate failed"
-        LOCKGATE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/lockgate"
-    fi
-    [[ -x "$LOCKGATE_BIN" ]] || die "no lockgate binary at $LOCKGATE_BIN"
+    bench_lockgate "$ROOT"
     "$LOCKGATE_BIN" image --help >/dev/null 2>&1 || die "$LOCKGATE_BIN has no 'image' command"
 fi
 

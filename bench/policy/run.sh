@@ -54,28 +54,18 @@ CAP="${BENCH_POLICY_TIMEOUT:-300}"
 say() { printf '\n== %s\n' "$*" >&2; }
 note() { printf 'bench-policy: %s\n' "$*" >&2; }
 die() { printf 'bench-policy: ERROR: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 [[ "$OBJECTS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_POLICY_OBJECTS must be a positive integer"
 [[ "$FILES" =~ ^[1-9][0-9]*$ ]] || die "BENCH_POLICY_FILES must be a positive integer"
 [[ "$CAP" =~ ^[1-9][0-9]*$ ]] || die "BENCH_POLICY_TIMEOUT must be a positive integer (seconds)"
 command -v python3 >/dev/null || die "python3 not found"
-if [[ ! -x /usr/bin/time ]]; then
-    say "installing GNU time (apt-get)"
-    [[ $(id -u) -eq 0 ]] || die "/usr/bin/time is missing; install the 'time' package"
-    apt-get update -qq && apt-get install -y -qq time >/dev/null
-fi
+bench_gnu_time
 
 # ---------------------------------------------------------------------------- lockgate
-if [[ -n "${LOCKGATE:-}" ]]; then
-    LOCKGATE_BIN="$LOCKGATE"
-else
-    command -v cargo >/dev/null || die "cargo not found (set LOCKGATE=PATH to a built lockgate)"
-    say "building lockgate (cargo build --release -p lockgate)"
-    (cd "$ROOT" && cargo build --release -p lockgate) || die "cargo build --release -p lockgate failed"
-    LOCKGATE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/lockgate"
-fi
-[[ -x "$LOCKGATE_BIN" ]] || die "no lockgate binary at $LOCKGATE_BIN"
+bench_lockgate "$ROOT"
 "$LOCKGATE_BIN" scan --help 2>/dev/null | grep -q -- '--policy' || die "$LOCKGATE_BIN has no 'scan --policy'"
 
 OFFLINE=()

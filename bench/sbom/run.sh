@@ -57,6 +57,8 @@ MATCH_PACKAGES=10000
 say() { printf '\n== %s\n' "$*" >&2; }
 note() { printf 'bench-sbom: %s\n' "$*" >&2; }
 die() { printf 'bench-sbom: ERROR: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 wants() { [[ ",$TOOLS," == *",$1,"* ]]; }
 
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SBOM_RUNS must be a positive integer"
@@ -82,15 +84,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------- lockgate
-if [[ -n "${LOCKGATE:-}" ]]; then
-    LOCKGATE_BIN="$LOCKGATE"
-else
-    command -v cargo >/dev/null || die "cargo not found (set LOCKGATE=PATH to a built lockgate)"
-    say "building lockgate (cargo build --release -p lockgate)"
-    (cd "$ROOT" && cargo build --release -p lockgate) || die "cargo build --release -p lockgate failed"
-    LOCKGATE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/lockgate"
-fi
-[[ -x "$LOCKGATE_BIN" ]] || die "no lockgate binary at $LOCKGATE_BIN"
+bench_lockgate "$ROOT"
 "$LOCKGATE_BIN" sbom --help >/dev/null 2>&1 || die "$LOCKGATE_BIN has no 'sbom' command"
 
 # ---------------------------------------------------------------------------- peers
