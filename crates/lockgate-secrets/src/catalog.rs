@@ -56,6 +56,11 @@ pub struct RuleSpec {
     /// Substrings (any case) that mark the secret a false positive.
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Exact values that are public knowledge: sample and test keys published in widely
+    /// used open-source code and copied from there into many projects. They have the
+    /// format of a credential, so nothing else tells them apart.
+    #[serde(default)]
+    pub public: Vec<String>,
     /// Globs the file path must match for the rule to run.
     #[serde(default)]
     pub paths: Vec<String>,

@@ -80,6 +80,9 @@ pub struct Scanner {
     allow_paths: GlobSet,
     stopwords: Vec<String>,
     allow: Vec<regex::bytes::Regex>,
+    /// The `public` values of every rule: a value published as a sample key is nobody's
+    /// credential, whichever rule (a provider's, or a generic assignment) finds it.
+    public: HashSet<Box<[u8]>>,
 }
 
 impl Scanner {
@@ -143,6 +146,12 @@ impl Scanner {
                 regex::bytes::Regex::new(p).map_err(|e| config_error(format!("allow `{p}`: {e}")))
             })
             .collect::<Result<_, _>>()?;
+        let public = catalogs
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .flat_map(|r| &r.spec.public)
+            .map(|value| value.as_bytes().into())
+            .collect();
         Ok(Scanner {
             rules,
             keywords,
@@ -157,6 +166,7 @@ impl Scanner {
                 .map(|s| s.to_lowercase())
                 .collect(),
             allow,
+            public,
         })
     }
 
@@ -313,7 +323,7 @@ impl Scanner {
     }
 
     fn is_noise(&self, rule: &SecretRule, secret: &[u8]) -> bool {
-        if noise::is_placeholder(secret) {
+        if noise::is_placeholder(secret) || self.public.contains(secret) {
             return true;
         }
         if let Some(minimum) = rule.spec.entropy
@@ -443,5 +453,22 @@ mod tests {
             expected.dedup();
             assert_eq!(grouped, expected, "{copies} copies");
         }
+    }
+
+    #[test]
+    fn public_values_are_reported_by_no_rule() {
+        // A Firebase test key listed by the Google API key rule: neither that rule nor the
+        // generic assignment rule may report it; a key of the same shape still fires.
+        let catalog = crate::builtin_catalog().expect("catalog");
+        let scanner = Scanner::new(&[catalog], &ScanSettings::default()).expect("scanner");
+        let public = b"api_key = \"AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM\"\n";
+        assert!(scanner.scan(Some("app.py"), public).is_empty());
+        let private = b"api_key = \"AIzaOjgpTQsatw7I44BoTdXPsLTvMhEeb3Hkrps\"\n";
+        let ids: Vec<_> = scanner
+            .scan(Some("app.py"), private)
+            .iter()
+            .map(|h| h.rule.id())
+            .collect();
+        assert_eq!(ids, ["SEC-106"]);
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Every miss must be explained in `docs/conformance-known-differences.md` under a key
 //! `secrets:<upstream rule>:<detect|no-detect>`; the test fails on an unexplained miss or
-//! a stale entry, and when recall drops under 95 %. The false-positive rate is printed
+//! a stale entry, when recall drops under 95 %, and when false positives outside the
+//! contradictory texts below rise over 5 %. The false-positive rate is printed
 //! against its 5 % target both as the issue defines it (any rule of the provider) and as
 //! gitleaks tests it (a rule mapped to the same upstream rule). Some `no-detect` texts are,
 //! word for word, `detect` texts of another upstream rule of the same provider (a
@@ -202,5 +203,13 @@ fn gitleaks_cases() {
         recall >= 0.95,
         "recall {:.1} % is under 95 %",
         recall * 100.0
+    );
+    // The texts the corpus also expects detected cannot count against a rule set: every
+    // other false positive does.
+    let consistent_rate = consistent_false_positives as f64 / consistent.max(1) as f64;
+    assert!(
+        consistent_rate <= 0.05,
+        "false positives {:.1} % (without the corpus's contradictory texts) are over 5 %",
+        consistent_rate * 100.0
     );
 }
