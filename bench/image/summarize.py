@@ -13,6 +13,7 @@ the tool reports a secret in the image config.
 """
 import argparse
 import json
+import re
 import statistics
 import sys
 
@@ -42,6 +43,8 @@ def read_report(tool, path):
             loc = f.get("location", {})
             path = loc.get("path", "")
             inner = path.split("!", 1)[1] if "!" in path else path
+            # A file a later layer deleted or replaced is reported as `PATH@layerN`.
+            inner = re.sub(r"@layer[0-9]+$", "", inner)
             if f.get("rule_id", "").startswith("SEC-"):
                 secrets.append((None if inner == "config.json" else inner, loc.get("line") or 0))
             else:
