@@ -1,5 +1,5 @@
-//! Spanned YAML (and JSON, which is parsed as YAML flow syntax) built from
-//! `saphyr-parser` events.
+//! Spanned YAML built from `saphyr-parser` events, and JSON (YAML flow syntax) read
+//! directly when a document is plain JSON (see `json`).
 //!
 //! We build our own tree rather than use a generic YAML value type because we need three
 //! things together: a span on every key and value, hard limits against hostile input
@@ -12,6 +12,8 @@ use std::collections::{HashMap, HashSet};
 use compact_str::CompactString;
 use lockgate_model::Span;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+
+mod json;
 
 /// Bounds applied while building trees; exceeding one is a [`SyntaxError`], not a panic.
 #[derive(Debug, Clone, Copy)]
@@ -213,6 +215,11 @@ pub struct ParsedStream {
 /// scalar is re-indented (leading spaces of continuation lines are folded away, so its
 /// value is unchanged) and the stream parsed again.
 pub fn parse_stream(text: &str, limits: Limits) -> ParsedStream {
+    json::parse(text, limits).unwrap_or_else(|| parse_yaml_stream(text, limits))
+}
+
+/// [`parse_stream`] without the JSON fast path.
+fn parse_yaml_stream(text: &str, limits: Limits) -> ParsedStream {
     const MAX_REPAIRS: usize = 32;
     let mut repaired: Option<String> = None;
     for _ in 0..MAX_REPAIRS {
