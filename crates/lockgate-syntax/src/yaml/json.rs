@@ -549,7 +549,43 @@ mod tests {
         })
     }
 
+    /// Bytes that matter to JSON or YAML, for edits of valid documents.
+    const EDIT_BYTES: &[u8] = b" \t\n\r{}[],:\"\\#&*!|>'%@`-0eE.u";
+
     proptest! {
+        /// Edited documents: never a panic; what the fast path accepts is strict JSON
+        /// (serde_json agrees, numbers beyond f64 aside) and reads as the YAML parser
+        /// reads it.
+        #[test]
+        fn edited_json_is_taken_only_when_it_is_still_json(
+            value in json_value(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0..3u8, any::<prop::sample::Index>()), 1..4),
+        ) {
+            let mut bytes = serde_json::to_string_pretty(&value).unwrap_or_default().into_bytes();
+            for (at, kind, byte) in edits {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = at.index(bytes.len());
+                let byte = EDIT_BYTES[byte.index(EDIT_BYTES.len())];
+                match kind {
+                    0 => bytes.insert(at, byte),
+                    1 => { bytes.remove(at); }
+                    _ => bytes[at] = byte,
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            if let Some(fast) = parse(&text, Limits::default()) && fast.error.is_none() {
+                // serde_json also refuses numbers beyond f64, which are JSON all the same.
+                let strict = serde_json::from_str::<serde_json::Value>(&text);
+                prop_assert!(
+                    strict.as_ref().map_or_else(|e| e.to_string().contains("number out of range"), |_| true),
+                    "took non-JSON: {text:?}"
+                );
+                assert_same_as_yaml(&text, &text);
+            }
+        }
+
         #[test]
         fn generated_json_reads_as_the_yaml_parser_reads_it(value in json_value()) {
             for text in [value.to_string(), serde_json::to_string_pretty(&value).unwrap_or_default()] {
