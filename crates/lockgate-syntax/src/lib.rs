@@ -10,6 +10,7 @@
 //! size. Nothing panics. This crate knows nothing about rules or Kubernetes.
 
 pub mod dockerfile;
+mod json_escape;
 pub mod yaml;
 
 pub use dockerfile::{

@@ -7,6 +7,8 @@
 //! which no JSON library gives, so this is a small validating scanner. It keeps an
 //! explicit stack instead of recursing, so nesting depth costs no stack.
 
+use crate::json_escape::{hex4, simple_escape};
+
 /// What the arguments turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum JsonArgs {
@@ -214,21 +216,12 @@ fn read_string(text: &str, pos: usize, decode: bool) -> Option<(Option<String>, 
                 }
                 let escape = *bytes.get(p + 1)?;
                 p += 2;
-                let decoded = match escape {
-                    b'"' => '"',
-                    b'\\' => '\\',
-                    b'/' => '/',
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    b'u' => {
-                        let (c, next) = read_unicode_escape(bytes, p)?;
-                        p = next;
-                        c
-                    }
-                    _ => return None,
+                let decoded = if escape == b'u' {
+                    let (c, next) = read_unicode_escape(bytes, p)?;
+                    p = next;
+                    c
+                } else {
+                    simple_escape(escape)?
                 };
                 if let Some(out) = out.as_mut() {
                     out.push(decoded);
@@ -257,12 +250,4 @@ fn read_unicode_escape(bytes: &[u8], p: usize) -> Option<(char, usize)> {
         return Some((char::from_u32(code).unwrap_or('\u{fffd}'), next + 6));
     }
     Some((char::from_u32(unit).unwrap_or('\u{fffd}'), next))
-}
-
-fn hex4(bytes: &[u8], p: usize) -> Option<u32> {
-    let digits = bytes.get(p..p + 4)?;
-    digits.iter().try_fold(0u32, |acc, &b| {
-        let digit = char::from(b).to_digit(16)?;
-        Some(acc * 16 + digit)
-    })
 }

@@ -17,6 +17,7 @@ use compact_str::CompactString;
 use lockgate_model::Span;
 
 use super::{Limits, Mapping, Node, ParsedStream, SyntaxError, Value, finish_mapping};
+use crate::json_escape::{hex4, simple_escape};
 
 /// The tree of `text` when it is one JSON object or array; `None` when the YAML parser
 /// must decide.
@@ -297,33 +298,16 @@ impl Reader<'_> {
     /// One escape sequence after its backslash.
     fn escape(&mut self) -> Result<char, Stop> {
         let code = *self.text.get(self.at + 1).ok_or(Stop::NotJson)?;
-        let escaped = match code {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let hex = self
-                    .text
-                    .get(self.at + 2..self.at + 6)
-                    .ok_or(Stop::NotJson)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| Stop::NotJson)?;
-                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(Stop::NotJson);
-                }
-                let value = u32::from_str_radix(hex, 16).map_err(|_| Stop::NotJson)?;
-                // Surrogates (halves of a pair) are left to the YAML parser's reading.
-                let escaped = char::from_u32(value).ok_or(Stop::NotJson)?;
-                for _ in 0..4 {
-                    self.bump();
-                }
-                escaped
+        let escaped = if code == b'u' {
+            let unit = hex4(self.text, self.at + 2).ok_or(Stop::NotJson)?;
+            // Surrogates (halves of a pair) are left to the YAML parser's reading.
+            let escaped = char::from_u32(unit).ok_or(Stop::NotJson)?;
+            for _ in 0..4 {
+                self.bump();
             }
-            _ => return Err(Stop::NotJson),
+            escaped
+        } else {
+            simple_escape(code).ok_or(Stop::NotJson)?
         };
         self.bump();
         self.bump();
