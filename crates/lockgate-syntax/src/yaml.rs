@@ -210,6 +210,9 @@ pub struct ParsedStream {
 
 /// Parses every document of a YAML (or JSON) stream. Empty documents are dropped.
 ///
+/// A text that is one plain JSON object or array is read by a JSON reader that builds the
+/// same tree (see `json`): the YAML scanner would hold all of its tokens until the end.
+///
 /// Quoted scalars whose continuation lines are indented less than the YAML 1.2 rules
 /// require are accepted, as libyaml-based parsers (and so `kubectl`) accept them: such a
 /// scalar is re-indented (leading spaces of continuation lines are folded away, so its
@@ -447,13 +450,7 @@ impl Builder {
 
     fn push(&mut self, at: Marker, frame: Frame) -> Result<(), SyntaxError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err(SyntaxError::at(
-                at,
-                format!(
-                    "nesting deeper than {} levels; refusing to parse further",
-                    self.limits.max_depth
-                ),
-            ));
+            return Err(SyntaxError::at(at, too_deep(self.limits.max_depth)));
         }
         self.stack.push(frame);
         Ok(())
@@ -462,13 +459,7 @@ impl Builder {
     fn count(&mut self, at: Marker, nodes: usize) -> Result<(), SyntaxError> {
         self.nodes = self.nodes.saturating_add(nodes);
         if self.nodes > self.limits.max_nodes {
-            return Err(SyntaxError::at(
-                at,
-                format!(
-                    "document expands to more than {} nodes (an alias bomb?); refusing to parse further",
-                    self.limits.max_nodes
-                ),
-            ));
+            return Err(SyntaxError::at(at, too_many_nodes(self.limits.max_nodes)));
         }
         Ok(())
     }
@@ -502,6 +493,18 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// The error of a collection nested deeper than `max_depth` (shared with `json`).
+fn too_deep(max_depth: usize) -> String {
+    format!("nesting deeper than {max_depth} levels; refusing to parse further")
+}
+
+/// The error of a stream with more than `max_nodes` nodes (shared with `json`).
+fn too_many_nodes(max_nodes: usize) -> String {
+    format!(
+        "document expands to more than {max_nodes} nodes (an alias bomb?); refusing to parse further"
+    )
 }
 
 /// A key's text for comparisons, borrowed when the key is a string.

@@ -3,51 +3,47 @@
 //!
 //! JSON is YAML flow syntax, so the YAML parser reads it too, but `saphyr-parser` keeps
 //! every token of a flow collection queued until the collection closes (any flow node
-//! may still turn out to be an implicit key): a 3.6 MB Pod peaked at 114 MB in the
-//! scanner alone and 146 MB in all, 362 bytes per node, where the finished tree needs 91.
-//! This parser builds the same tree, spans included, straight from the text.
+//! may still turn out to be an implicit key): on a 3.7 MB Pod with 3,000 containers that
+//! was four times the memory of the finished tree. This reader builds the same tree,
+//! spans included, straight from the text.
 //!
 //! It only answers for what it reads exactly as the YAML parser would: strict JSON, one
 //! object or array, no byte-order mark, no surrogate escapes, no characters YAML treats
-//! differently. Anything else (a syntax error included) gives `None`, and the caller
-//! parses the text as YAML, so errors and the less common cases keep their YAML
-//! reading. The limits ([`Limits`]) and duplicate keys give the same errors as there.
+//! differently, nesting under saphyr's own limit. Anything else (a syntax error included)
+//! gives `None`, and the caller parses the text as YAML, so errors and the less common
+//! cases keep their YAML reading. A limit ([`Limits`]) or a duplicate key is the YAML
+//! parser's error, at the same place; it is only given when a second pass, which builds
+//! nothing, finds the whole text to be JSON this reader takes, since the YAML parser
+//! reports a syntax error anywhere in the text before those.
 
 use compact_str::CompactString;
 use lockgate_model::Span;
 
-use super::{Limits, Mapping, Node, ParsedStream, SyntaxError, Value, finish_mapping};
+use super::{
+    Limits, Node, ParsedStream, SyntaxError, Value, finish_mapping, too_deep, too_many_nodes,
+};
 use crate::json_escape::{hex4, simple_escape};
+
+/// saphyr refuses a collection nested in 255 others ("recursion limit exceeded"), before
+/// any error of the tree builder: deeper text is left to it, whatever [`Limits`] says.
+const YAML_NESTING_LIMIT: usize = 255;
 
 /// The tree of `text` when it is one JSON object or array; `None` when the YAML parser
 /// must decide.
 pub(super) fn parse(text: &str, limits: Limits) -> Option<ParsedStream> {
-    let start = text.find(|c: char| !matches!(c, ' ' | '\t' | '\n' | '\r'))?;
-    if !matches!(text.as_bytes()[start], b'{' | b'[') {
-        return None;
-    }
-    let mut reader = Reader {
-        text: text.as_bytes(),
-        at: 0,
-        line: 1,
-        column: 1,
-        limits,
-        depth: 0,
-        nodes: 0,
-    };
-    reader.skip_whitespace();
-    let root = match reader.value() {
+    let root = match Reader::new(text, limits, false).document() {
         Ok(root) => root,
         Err(Stop::NotJson) => return None,
         Err(Stop::Refused(error)) => {
+            // The YAML parser gives this error only when the text holds no syntax error.
+            Reader::new(text, limits, true).document().ok()?;
             return Some(ParsedStream {
                 documents: Vec::new(),
                 error: Some(error),
             });
         }
     };
-    reader.skip_whitespace();
-    (reader.at == text.len()).then(|| ParsedStream {
+    Some(ParsedStream {
         documents: vec![root],
         error: None,
     })
@@ -55,7 +51,7 @@ pub(super) fn parse(text: &str, limits: Limits) -> Option<ParsedStream> {
 
 /// Why reading stopped.
 enum Stop {
-    /// Not JSON this parser takes (or not JSON at all): the YAML parser decides.
+    /// Not JSON this reader takes (or not JSON at all): the YAML parser decides.
     NotJson,
     /// JSON beyond a limit, or with a duplicate key: the error the YAML parser would give.
     Refused(SyntaxError),
@@ -77,17 +73,51 @@ fn span(start: Mark, end: Mark) -> Span {
     }
 }
 
+/// Reads one JSON value into a tree, or, `checking`, only checks that the text is JSON
+/// this reader takes, building nothing and applying no [`Limits`].
 struct Reader<'a> {
-    text: &'a [u8],
+    text: &'a str,
+    /// Byte offset of the next byte to read.
     at: usize,
     line: u32,
     column: u32,
     limits: Limits,
+    checking: bool,
+    /// Collections open around the reading position.
     depth: usize,
+    /// Nodes finished so far, counted as the YAML tree builder counts them.
     nodes: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(text: &'a str, limits: Limits, checking: bool) -> Self {
+        Reader {
+            text,
+            at: 0,
+            line: 1,
+            column: 1,
+            limits,
+            checking,
+            depth: 0,
+            nodes: 0,
+        }
+    }
+
+    /// The whole text: blanks, one object or array, blanks.
+    fn document(&mut self) -> Result<Node, Stop> {
+        self.skip_whitespace();
+        if !matches!(self.peek(), Some(b'{' | b'[')) {
+            return Err(Stop::NotJson);
+        }
+        let root = self.value()?;
+        self.skip_whitespace();
+        if self.at == self.text.len() {
+            Ok(root)
+        } else {
+            Err(Stop::NotJson)
+        }
+    }
+
     fn mark(&self) -> Mark {
         Mark {
             line: self.line,
@@ -96,21 +126,23 @@ impl Reader<'_> {
     }
 
     fn peek(&self) -> Option<u8> {
-        self.text.get(self.at).copied()
+        self.text.as_bytes().get(self.at).copied()
     }
 
-    /// Steps over one byte of ASCII text that is not a line break.
-    fn bump(&mut self) {
-        self.at += 1;
-        self.column = self.column.saturating_add(1);
+    /// Steps over `bytes` bytes of ASCII text without a line break.
+    fn advance(&mut self, bytes: usize) {
+        self.at += bytes;
+        self.column = self
+            .column
+            .saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
     }
 
     fn skip_whitespace(&mut self) {
         while let Some(byte) = self.peek() {
             match byte {
-                b' ' | b'\t' => self.bump(),
+                b' ' | b'\t' => self.advance(1),
                 b'\n' => self.new_line(1),
-                b'\r' if self.text.get(self.at + 1) == Some(&b'\n') => self.new_line(2),
+                b'\r' if self.text.as_bytes().get(self.at + 1) == Some(&b'\n') => self.new_line(2),
                 b'\r' => self.new_line(1),
                 _ => break,
             }
@@ -123,24 +155,21 @@ impl Reader<'_> {
         self.column = 1;
     }
 
-    /// Blanks after a closing bracket on the same line: the YAML parser's collection
-    /// spans end after them, where the next token or the line break is.
+    /// Blanks on the same line. The YAML parser's spans of collections and quoted
+    /// scalars end after them (where the next token or the line break is).
     fn skip_blanks(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t')) {
-            self.bump();
+            self.advance(1);
         }
     }
 
     fn count(&mut self, at: Mark) -> Result<(), Stop> {
+        if self.checking {
+            return Ok(());
+        }
         self.nodes = self.nodes.saturating_add(1);
         if self.nodes > self.limits.max_nodes {
-            return Err(refused(
-                at,
-                format!(
-                    "document expands to more than {} nodes (an alias bomb?); refusing to parse further",
-                    self.limits.max_nodes
-                ),
-            ));
+            return Err(refused(at, too_many_nodes(self.limits.max_nodes)));
         }
         Ok(())
     }
@@ -151,54 +180,67 @@ impl Reader<'_> {
             Some(b'{') => self.object(start),
             Some(b'[') => self.array(start),
             Some(b'"') => {
-                let text = self.string()?;
+                let decoded = self.string()?;
                 self.count(start)?;
-                Ok(Node::new(span(start, self.mark()), Value::Str(text)))
+                Ok(Node::new(span(start, self.mark()), Value::Str(decoded)))
             }
-            Some(b'-' | b'0'..=b'9') => self.scalar(start, number_length),
-            Some(b't' | b'f' | b'n') => self.scalar(start, literal_length),
+            Some(b'-' | b'0'..=b'9') => self.plain(start, number_length),
+            Some(b't' | b'f' | b'n') => self.plain(start, literal_length),
             _ => Err(Stop::NotJson),
         }
     }
 
     /// A number or `true`/`false`/`null`, typed as the YAML parser types the same plain
     /// scalar; `length` gives how many bytes of the rest of the text it is.
-    fn scalar(&mut self, start: Mark, length: fn(&[u8]) -> Option<usize>) -> Result<Node, Stop> {
+    fn plain(&mut self, start: Mark, length: fn(&[u8]) -> Option<usize>) -> Result<Node, Stop> {
         let rest = self.text.get(self.at..).unwrap_or_default();
-        let length = length(rest).ok_or(Stop::NotJson)?;
-        let token = std::str::from_utf8(&rest[..length]).map_err(|_| Stop::NotJson)?;
-        let value = super::resolve_plain(token);
-        for _ in 0..length {
-            self.bump();
-        }
+        let length = length(rest.as_bytes()).ok_or(Stop::NotJson)?;
+        // ASCII by construction, so `length` is a character boundary.
+        let token = rest.get(..length).ok_or(Stop::NotJson)?;
+        let value = if self.checking {
+            Value::Null
+        } else {
+            super::resolve_plain(token)
+        };
+        self.advance(length);
         self.count(start)?;
         Ok(Node::new(span(start, self.mark()), value))
     }
 
+    /// Steps into a collection at its opening bracket.
     fn enter(&mut self, at: Mark) -> Result<(), Stop> {
-        if self.depth >= self.limits.max_depth {
-            return Err(refused(
-                at,
-                format!(
-                    "nesting deeper than {} levels; refusing to parse further",
-                    self.limits.max_depth
-                ),
-            ));
+        if self.depth >= YAML_NESTING_LIMIT {
+            return Err(Stop::NotJson);
+        }
+        if !self.checking && self.depth >= self.limits.max_depth {
+            return Err(refused(at, too_deep(self.limits.max_depth)));
         }
         self.depth += 1;
-        self.bump();
+        self.advance(1);
         self.skip_whitespace();
         Ok(())
     }
 
-    /// Steps over a closing bracket and the blanks after it; the collection's node is
-    /// counted then, as the YAML parser counts it at its end.
-    fn leave(&mut self, start: Mark) -> Result<Span, Stop> {
+    /// Steps over a collection's closing bracket; returns where the collection is.
+    fn leave(&mut self, start: Mark) -> Span {
         self.depth -= 1;
-        self.bump();
+        self.advance(1);
         self.skip_blanks();
-        self.count(start)?;
-        Ok(span(start, self.mark()))
+        span(start, self.mark())
+    }
+
+    /// After an item or entry: `,` (more follow) or the closing bracket.
+    fn more(&mut self, close: u8) -> Result<bool, Stop> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.advance(1);
+                self.skip_whitespace();
+                Ok(true)
+            }
+            Some(byte) if byte == close => Ok(false),
+            _ => Err(Stop::NotJson),
+        }
     }
 
     fn array(&mut self, start: Mark) -> Result<Node, Stop> {
@@ -206,20 +248,19 @@ impl Reader<'_> {
         let mut items = Vec::new();
         if self.peek() != Some(b']') {
             loop {
-                items.push(self.value()?);
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b',') => {
-                        self.bump();
-                        self.skip_whitespace();
-                    }
-                    Some(b']') => break,
-                    _ => return Err(Stop::NotJson),
+                let item = self.value()?;
+                if !self.checking {
+                    items.push(item);
+                }
+                if !self.more(b']')? {
+                    break;
                 }
             }
         }
-        let span = self.leave(start)?;
-        Ok(Node::new(span, Value::Seq(items)))
+        let place = self.leave(start);
+        // Counted at its end, as the YAML tree builder counts a collection.
+        self.count(start)?;
+        Ok(Node::new(place, Value::Seq(items)))
     }
 
     fn object(&mut self, start: Mark) -> Result<Node, Stop> {
@@ -235,59 +276,83 @@ impl Reader<'_> {
                 if self.peek() != Some(b':') {
                     return Err(Stop::NotJson);
                 }
-                self.bump();
-                self.skip_whitespace();
+                self.advance(1);
+                self.after_colon()?;
                 let value = self.value()?;
-                entries.push((key, value));
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b',') => {
-                        self.bump();
-                        self.skip_whitespace();
-                    }
-                    Some(b'}') => break,
-                    _ => return Err(Stop::NotJson),
+                if !self.checking {
+                    entries.push((key, value));
+                }
+                if !self.more(b'}')? {
+                    break;
                 }
             }
         }
-        let span = self.leave(start)?;
-        let mapping: Mapping = finish_mapping(entries).map_err(Stop::Refused)?;
-        Ok(Node::new(span, Value::Map(mapping)))
+        let place = self.leave(start);
+        // Duplicate keys, then the count: the order of the YAML tree builder's checks.
+        let mapping = if self.checking {
+            super::Mapping::default()
+        } else {
+            finish_mapping(entries).map_err(Stop::Refused)?
+        };
+        self.count(start)?;
+        Ok(Node::new(place, Value::Map(mapping)))
+    }
+
+    /// The whitespace after a `:`. The YAML parser refuses a tab there when a plain
+    /// scalar follows on the line (`{"a":\t1}`): such text is left to it.
+    fn after_colon(&mut self) -> Result<(), Stop> {
+        if self.peek() == Some(b'\t') {
+            let blanks = self.text.as_bytes()[self.at..]
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+            let next = self.text.as_bytes().get(self.at + blanks);
+            if next.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-') {
+                return Err(Stop::NotJson);
+            }
+        }
+        self.skip_whitespace();
+        Ok(())
     }
 
     /// A string, from its opening quote to after its closing one and the blanks after it.
     fn string(&mut self) -> Result<CompactString, Stop> {
-        self.bump();
-        let mut text = CompactString::default();
+        self.advance(1);
+        let mut decoded = CompactString::default();
         loop {
             let rest = self.text.get(self.at..).unwrap_or_default();
-            // The run of ordinary bytes up to the next quote, backslash or control byte.
+            // The run of ordinary characters up to the next quote, backslash or control
+            // byte (all ASCII, so the run ends on a character boundary).
             let run = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .bytes()
+                .position(|b| b == b'"' || b == b'\\' || b < 0x20)
                 .ok_or(Stop::NotJson)?;
-            let piece = std::str::from_utf8(&rest[..run]).map_err(|_| Stop::NotJson)?;
+            let piece = rest.get(..run).ok_or(Stop::NotJson)?;
             if piece.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}']) {
                 // Characters YAML may treat as line breaks or marks: its reading decides.
                 return Err(Stop::NotJson);
             }
-            text.push_str(piece);
+            if !self.checking {
+                decoded.push_str(piece);
+            }
             self.at += run;
             let characters = piece.chars().count();
             self.column = self
                 .column
                 .saturating_add(u32::try_from(characters).unwrap_or(u32::MAX));
-            match rest.get(run) {
+            match rest.as_bytes().get(run) {
                 Some(b'"') => {
-                    self.bump();
-                    // The YAML parser's span of a quoted scalar takes in the blanks after
-                    // it (it looks past them for a `:`); a plain scalar's does not.
+                    self.advance(1);
+                    // A quoted scalar's span takes in the blanks after it (the YAML
+                    // parser looks past them for a `:`); a plain scalar's does not.
                     self.skip_blanks();
-                    return Ok(text);
+                    return Ok(decoded);
                 }
                 Some(b'\\') => {
                     let escaped = self.escape()?;
-                    text.push(escaped);
+                    if !self.checking {
+                        decoded.push(escaped);
+                    }
                 }
                 // A raw control character: not JSON.
                 _ => return Err(Stop::NotJson),
@@ -295,23 +360,21 @@ impl Reader<'_> {
         }
     }
 
-    /// One escape sequence after its backslash.
+    /// One escape sequence at its backslash.
     fn escape(&mut self) -> Result<char, Stop> {
-        let code = *self.text.get(self.at + 1).ok_or(Stop::NotJson)?;
-        let escaped = if code == b'u' {
-            let unit = hex4(self.text, self.at + 2).ok_or(Stop::NotJson)?;
+        let bytes = self.text.as_bytes();
+        let code = *bytes.get(self.at + 1).ok_or(Stop::NotJson)?;
+        if code == b'u' {
+            let unit = hex4(bytes, self.at + 2).ok_or(Stop::NotJson)?;
             // Surrogates (halves of a pair) are left to the YAML parser's reading.
             let escaped = char::from_u32(unit).ok_or(Stop::NotJson)?;
-            for _ in 0..4 {
-                self.bump();
-            }
-            escaped
+            self.advance(6);
+            Ok(escaped)
         } else {
-            simple_escape(code).ok_or(Stop::NotJson)?
-        };
-        self.bump();
-        self.bump();
-        Ok(escaped)
+            let escaped = simple_escape(code).ok_or(Stop::NotJson)?;
+            self.advance(2);
+            Ok(escaped)
+        }
     }
 }
 
@@ -383,22 +446,19 @@ mod tests {
     use super::*;
     use crate::yaml::parse_yaml_stream;
 
-    /// The fast path must give what the YAML parser gives, spans included, whenever the
-    /// YAML parser reads the text at all.
+    /// The fast path must give what the YAML parser gives, spans included: the same tree,
+    /// or the same error. Returns whether it answered at all.
     fn assert_same_as_yaml(text: &str, what: &str) -> bool {
-        let Some(fast) = parse(text, Limits::default()) else {
+        assert_same_as_yaml_within(text, Limits::default(), what)
+    }
+
+    fn assert_same_as_yaml_within(text: &str, limits: Limits, what: &str) -> bool {
+        let Some(fast) = parse(text, limits) else {
             return false;
         };
-        let yaml = parse_yaml_stream(text, Limits::default());
-        if yaml.error.is_none() {
-            assert_eq!(fast.error, None, "{what}: the fast path refused it");
-            assert_eq!(fast.documents, yaml.documents, "{what}: trees differ");
-        } else {
-            // Limits and duplicate keys: the same error at the same place.
-            if let Some(error) = &fast.error {
-                assert_eq!(Some(error), yaml.error.as_ref(), "{what}: errors differ");
-            }
-        }
+        let yaml = parse_yaml_stream(text, limits);
+        assert_eq!(fast.error, yaml.error, "{what}: errors differ");
+        assert_eq!(fast.documents, yaml.documents, "{what}: trees differ");
         true
     }
 
@@ -492,16 +552,27 @@ mod tests {
 
     #[test]
     fn limits_and_duplicate_keys_give_the_yaml_errors() {
-        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        let deep = nested(210);
+        assert!(assert_same_as_yaml(&deep, "210 levels"));
         let error = parse(&deep, Limits::default()).unwrap().error.unwrap();
         assert!(error.message.contains("nesting deeper than 200"), "{error}");
         assert_eq!((error.line, error.column), (1, 201));
+        // saphyr's own limit comes first from 256 levels on, whatever the limits say.
+        assert!(parse(&nested(300), Limits::default()).is_none());
+        let lenient = Limits {
+            max_depth: 1_000_000,
+            ..Limits::default()
+        };
+        assert!(parse(&nested(300), lenient).is_none());
+        assert!(parse(&nested(1_000_000), lenient).is_none());
 
         let wide = format!("[{}0]", "0,".repeat(20));
         let limits = Limits {
             max_nodes: 10,
             ..Limits::default()
         };
+        assert!(assert_same_as_yaml_within(&wide, limits, "wide"));
         let error = parse(&wide, limits).unwrap().error.unwrap();
         assert!(error.message.contains("more than 10 nodes"), "{error}");
 
@@ -513,6 +584,39 @@ mod tests {
             "{error}"
         );
         assert_eq!((error.line, error.column), (4, 3));
+        assert!(assert_same_as_yaml("{\"<<\": 1}", "merge of a number"));
+
+        // A syntax error anywhere comes first in the YAML parser: the text is left to it.
+        for text in [
+            "{\"a\":1,\"a\":2} @",
+            "[{\"a\":1,\"a\":2}, \"\\q\"]",
+            "{\"a\":1,\"a\":2}}",
+            "{\"<<\": 1} @",
+        ] {
+            assert!(parse(text, Limits::default()).is_none(), "taken: {text}");
+        }
+        assert!(parse(&format!("{wide} @"), limits).is_none());
+    }
+
+    #[test]
+    fn a_tab_before_a_plain_value_is_left_to_the_yaml_parser() {
+        for text in [
+            "{\"a\":\t1}",
+            "{\"a\":\ttrue}",
+            "{\"a\":\t-1}",
+            "{\"a\"\t:\tnull}",
+        ] {
+            assert!(parse(text, Limits::default()).is_none(), "taken: {text:?}");
+            assert!(parse_yaml_stream(text, Limits::default()).error.is_some());
+        }
+        for text in [
+            "{\"a\": \t1}",
+            "{\"a\":\t\"x\"}",
+            "{\"a\":\t[1]}",
+            "{\"a\":\t\n1}",
+        ] {
+            assert!(assert_same_as_yaml(text, text), "not taken: {text:?}");
+        }
     }
 
     /// JSON values of every kind, nested a few levels.
@@ -559,11 +663,13 @@ mod tests {
                 }
             }
             let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
-            if let Some(fast) = parse(&text, Limits::default()) && fast.error.is_none() {
-                // serde_json also refuses numbers beyond f64, which are JSON all the same.
+            if let Some(fast) = parse(&text, Limits::default()) {
+                // serde_json also refuses numbers beyond f64 and duplicate keys do not
+                // trouble it; everything else it refuses, the fast path must not take.
                 let strict = serde_json::from_str::<serde_json::Value>(&text);
                 prop_assert!(
-                    strict.as_ref().map_or_else(|e| e.to_string().contains("number out of range"), |_| true),
+                    fast.error.is_some()
+                        || strict.as_ref().map_or_else(|e| e.to_string().contains("number out of range"), |_| true),
                     "took non-JSON: {text:?}"
                 );
                 assert_same_as_yaml(&text, &text);
