@@ -334,7 +334,10 @@ enum Frame {
         start: Marker,
         anchor: usize,
         entries: Vec<(Node, Node)>,
-        pending_key: Option<Node>,
+        /// The values of its merge keys (`<<: ...`), applied when it ends.
+        merges: Vec<Node>,
+        /// A key waiting for its value, and whether it is a merge key.
+        pending_key: Option<(Node, bool)>,
     },
 }
 
@@ -373,6 +376,11 @@ impl Builder {
             Event::DocumentEnd => return Ok(self.root.take()),
             Event::Scalar(text, style, anchor, tag) => {
                 let is_str_tag = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                // Only a plain `<<` merges (as in go-yaml, under sigs.k8s.io/yaml): a
+                // quoted "<<", and so every JSON key, is an ordinary key.
+                let is_merge_key = style == ScalarStyle::Plain
+                    && &*text == "<<"
+                    && tag.as_ref().is_none_or(|t| t.suffix == "merge");
                 let value = if style == ScalarStyle::Plain && !is_str_tag {
                     resolve_plain(&text)
                 } else {
@@ -381,7 +389,7 @@ impl Builder {
                 let node = Node::new(span_of(start, end), value);
                 self.count(start, 1)?;
                 self.remember(anchor, &node, 1);
-                self.complete(node)?;
+                self.complete(node, is_merge_key)?;
             }
             Event::Alias(anchor) => {
                 let Some((node, count)) = self.anchors.get(&anchor) else {
@@ -392,7 +400,7 @@ impl Builder {
                 // positions, which is where a user would fix it.
                 node.span = span_of(start, end);
                 self.count(start, count)?;
-                self.complete(node)?;
+                self.complete(node, false)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.push(
@@ -411,6 +419,7 @@ impl Builder {
                         start,
                         anchor,
                         entries: Vec::new(),
+                        merges: Vec::new(),
                         pending_key: None,
                     },
                 )?;
@@ -424,7 +433,7 @@ impl Builder {
                     let node = Node::new(span_of(open, end), Value::Seq(items));
                     self.count(open, 1)?;
                     self.remember_counted(anchor, &node);
-                    self.complete(node)?;
+                    self.complete(node, false)?;
                 }
                 _ => return Err(SyntaxError::at(start, "unbalanced sequence end")),
             },
@@ -433,13 +442,16 @@ impl Builder {
                     start: open,
                     anchor,
                     entries,
+                    merges,
                     ..
                 }) => {
-                    let mapping = finish_mapping(entries)?;
+                    let (mapping, merged) = finish_mapping(entries, merges)?;
                     let node = Node::new(span_of(open, end), Value::Map(mapping));
-                    self.count(open, 1)?;
+                    // Merged entries are copies, like an alias's content: they count, so
+                    // that chains of merges cannot multiply the work unbounded.
+                    self.count(open, 1 + merged)?;
                     self.remember_counted(anchor, &node);
-                    self.complete(node)?;
+                    self.complete(node, false)?;
                 }
                 _ => return Err(SyntaxError::at(start, "unbalanced mapping end")),
             },
@@ -477,18 +489,21 @@ impl Builder {
         }
     }
 
-    /// Places a finished node into its parent, or makes it the document root.
-    fn complete(&mut self, node: Node) -> Result<(), SyntaxError> {
+    /// Places a finished node into its parent, or makes it the document root;
+    /// `is_merge_key`: the node is a plain `<<` (which only matters as a key).
+    fn complete(&mut self, node: Node, is_merge_key: bool) -> Result<(), SyntaxError> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 entries,
+                merges,
                 pending_key,
                 ..
             }) => match pending_key.take() {
-                None => *pending_key = Some(node),
-                Some(key) => entries.push((key, node)),
+                None => *pending_key = Some((node, is_merge_key)),
+                Some((_, true)) => merges.push(node),
+                Some((key, false)) => entries.push((key, node)),
             },
         }
         Ok(())
@@ -515,10 +530,6 @@ fn key_text(key: &Node) -> Option<Cow<'_, str>> {
     }
 }
 
-fn is_merge_key(key: &Node) -> bool {
-    key.as_str() == Some("<<")
-}
-
 fn duplicate_key_error(key: &Node, text: &str) -> SyntaxError {
     SyntaxError {
         message: format!("duplicate mapping key `{text}`"),
@@ -527,18 +538,19 @@ fn duplicate_key_error(key: &Node, text: &str) -> SyntaxError {
     }
 }
 
-/// Checks duplicate keys and applies `<<` merge keys (explicit keys win over merged ones).
-fn finish_mapping(entries: Vec<(Node, Node)>) -> Result<Mapping, SyntaxError> {
+/// Checks duplicate keys and applies the values of `<<` merge keys (explicit keys win
+/// over merged ones). Returns the mapping and how many nodes the merges copied into it.
+fn finish_mapping(
+    entries: Vec<(Node, Node)>,
+    merges: Vec<Node>,
+) -> Result<(Mapping, usize), SyntaxError> {
     // Most mappings are small: compare pairwise without allocating.
     if entries.len() <= 12 {
         for (i, (key, _)) in entries.iter().enumerate() {
-            if is_merge_key(key) {
-                continue;
-            }
             let Some(text) = key_text(key) else { continue };
-            let repeated = entries[..i].iter().any(|(earlier, _)| {
-                !is_merge_key(earlier) && key_text(earlier).as_deref() == Some(&*text)
-            });
+            let repeated = entries[..i]
+                .iter()
+                .any(|(earlier, _)| key_text(earlier).as_deref() == Some(&*text));
             if repeated {
                 return Err(duplicate_key_error(key, &text));
             }
@@ -546,9 +558,6 @@ fn finish_mapping(entries: Vec<(Node, Node)>) -> Result<Mapping, SyntaxError> {
     } else {
         let mut seen: HashSet<Cow<'_, str>> = HashSet::with_capacity(entries.len());
         for (key, _) in &entries {
-            if is_merge_key(key) {
-                continue;
-            }
             if let Some(text) = key_text(key)
                 && !seen.insert(text.clone())
             {
@@ -556,16 +565,16 @@ fn finish_mapping(entries: Vec<(Node, Node)>) -> Result<Mapping, SyntaxError> {
             }
         }
     }
-    if !entries.iter().any(|(key, _)| is_merge_key(key)) {
-        return Ok(Mapping { entries });
+    if merges.is_empty() {
+        return Ok((Mapping { entries }, 0));
     }
-    let (merges, mut own): (Vec<_>, Vec<_>) =
-        entries.into_iter().partition(|(key, _)| is_merge_key(key));
+    let mut own = entries;
     let mut seen: HashSet<String> = own
         .iter()
         .filter_map(|(key, _)| key.scalar_text())
         .collect();
-    for (_, merge) in merges {
+    let mut merged = 0;
+    for merge in merges {
         let sources: Vec<&Node> = match &merge.value {
             Value::Map(_) => vec![&merge],
             Value::Seq(items) => items.iter().collect(),
@@ -589,12 +598,13 @@ fn finish_mapping(entries: Vec<(Node, Node)>) -> Result<Mapping, SyntaxError> {
                 if let Some(text) = key.scalar_text()
                     && seen.insert(text)
                 {
+                    merged += key.node_count() + value.node_count();
                     own.push((key.clone(), value.clone()));
                 }
             }
         }
     }
-    Ok(Mapping { entries: own })
+    Ok((Mapping { entries: own }, merged))
 }
 
 /// Resolves a plain scalar the way `sigs.k8s.io/yaml` (YAML 1.1 rules) reads it.
@@ -734,6 +744,38 @@ mod tests {
         let derived = stream.documents[0].get("derived").unwrap();
         assert_eq!(derived.get("x").unwrap().as_i64(), Some(1));
         assert_eq!(derived.get("z").unwrap().as_i64(), Some(3));
+    }
+
+    #[test]
+    fn only_a_plain_merge_key_merges() {
+        let stream = parse("base: &b {x: 1}\nplain: {<<: *b}\nquoted: {\"<<\": *b}\n");
+        let doc = &stream.documents[0];
+        assert_eq!(doc.path(&["plain", "x"]).and_then(Node::as_i64), Some(1));
+        let quoted = doc.get("quoted").unwrap();
+        assert!(quoted.get("x").is_none());
+        assert!(quoted.get("<<").and_then(|v| v.get("x")).is_some());
+    }
+
+    #[test]
+    fn merged_copies_count_against_the_node_limit() {
+        // Each level merges the one inside it: copies grow with depth times size.
+        let mut text = String::from("{a0: 0, a1: 1, a2: 2, a3: 3}");
+        for level in 0..60 {
+            text = format!("{{<<: {text}, k{level}: {level}}}");
+        }
+        let limits = Limits {
+            max_nodes: 2_000,
+            ..Limits::default()
+        };
+        let stream = parse_stream(&text, limits);
+        assert!(
+            stream
+                .error
+                .unwrap()
+                .message
+                .contains("more than 2000 nodes")
+        );
+        assert!(parse_stream(&text, Limits::default()).error.is_none());
     }
 
     #[test]

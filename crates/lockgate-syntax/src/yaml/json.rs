@@ -292,7 +292,10 @@ impl<'a> Reader<'a> {
         let mapping = if self.checking {
             super::Mapping::default()
         } else {
-            finish_mapping(entries).map_err(Stop::Refused)?
+            // Every JSON key is quoted, so none is a merge key.
+            finish_mapping(entries, Vec::new())
+                .map_err(Stop::Refused)?
+                .0
         };
         self.count(start)?;
         Ok(Node::new(place, Value::Map(mapping)))
@@ -584,7 +587,8 @@ mod tests {
             "{error}"
         );
         assert_eq!((error.line, error.column), (4, 3));
-        assert!(assert_same_as_yaml("{\"<<\": 1}", "merge of a number"));
+        // A quoted "<<" is an ordinary key, in JSON as in YAML.
+        assert!(assert_same_as_yaml("{\"<<\": 1}", "quoted merge key"));
 
         // A syntax error anywhere comes first in the YAML parser: the text is left to it.
         for text in [
