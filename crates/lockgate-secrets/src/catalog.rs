@@ -68,6 +68,11 @@ pub struct RuleSpec {
     /// of the keyword instead of the line alone.
     #[serde(default)]
     pub multiline: bool,
+    /// For a `multiline` rule: the window also ends where this text next occurs, e.g.
+    /// `"\n---"` for a rule about one YAML document, which then never searches the
+    /// documents after it.
+    #[serde(default)]
+    pub window_end: Option<String>,
     #[serde(default)]
     pub fix: Option<String>,
     #[serde(default)]
@@ -302,6 +307,12 @@ fn compile_rule(spec: RuleSpec) -> Result<SecretRule, String> {
         .find(|k| k.is_empty() || **k != k.to_lowercase())
     {
         return Err(format!("keyword `{k}` must be non-empty lowercase"));
+    }
+    if spec.window_end.is_some() && !spec.multiline {
+        return Err("`window-end` applies to `multiline` rules only".into());
+    }
+    if spec.window_end.as_deref() == Some("") {
+        return Err("`window-end` must not be empty".into());
     }
     if spec.regex.is_none() && spec.paths.is_empty() {
         return Err("a rule needs a `regex`, `paths`, or both".into());

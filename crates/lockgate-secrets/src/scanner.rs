@@ -299,13 +299,20 @@ impl Scanner {
                 let long_line = line.end - line.start > LONG_LINE_WINDOW;
                 let (start, end) = if rule.spec.multiline {
                     // From the keyword's line (or, on a very long line, from just
-                    // before the keyword) for 64 KiB.
+                    // before the keyword) for 64 KiB, or to the rule's `window-end`
+                    // after the keyword.
                     let start = if long_line {
                         at.saturating_sub(WINDOW_OVERLAP).max(line.start)
                     } else {
                         line.start
                     };
-                    (start, (start + MULTILINE_WINDOW).min(text.len()))
+                    let mut end = (start + MULTILINE_WINDOW).min(text.len());
+                    if let Some(stop) = rule.spec.window_end.as_deref()
+                        && let Some(found) = memchr::memmem::find(&text[at..end], stop.as_bytes())
+                    {
+                        end = at + found;
+                    }
+                    (start, end)
                 } else if !long_line {
                     (line.start, line.end)
                 } else {
