@@ -8,6 +8,8 @@
 //! number of occurrences and a checksum over them in order, which must agree.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -26,9 +28,8 @@ fn main() {
         }
     }
     let root = root.unwrap_or_else(|| "bench/work/secrets-tree".to_string());
-    let mut texts = Vec::new();
-    load(Path::new(&root), &mut texts);
-    let bytes: usize = texts.iter().map(Vec::len).sum();
+    let texts = support::load_tree(Path::new(&root));
+    let bytes: usize = texts.iter().map(|(_, text)| text.len()).sum();
 
     let scanner = Scanner::new(&[builtin_catalog().unwrap()], &ScanSettings::default()).unwrap();
     let keywords = scanner.keyword_set();
@@ -37,8 +38,8 @@ fn main() {
     for _ in 0..rounds {
         (found, checksum) = (0, 0);
         let started = Instant::now();
-        let cpu_started = cpu_time();
-        for text in &texts {
+        let cpu_started = support::thread_cpu_seconds();
+        for (_, text) in &texts {
             let mut on_hit = |start: usize, keyword: usize| {
                 found += 1;
                 checksum = checksum
@@ -53,7 +54,7 @@ fn main() {
         }
         // Time on the processor where the kernel tells it (a busy machine takes the
         // processor away from this thread; that is not the search's time), else wall time.
-        let elapsed = match (cpu_started, cpu_time()) {
+        let elapsed = match (cpu_started, support::thread_cpu_seconds()) {
             (Some(from), Some(to)) => to - from,
             _ => started.elapsed().as_secs_f64(),
         };
@@ -66,32 +67,4 @@ fn main() {
         if scalar { "scalar" } else { "default" },
         bytes as f64 / 1e6 / best,
     );
-}
-
-/// This thread's time on the processor, in seconds (Linux: `/proc/thread-self/schedstat`).
-fn cpu_time() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanoseconds: u64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(nanoseconds as f64 / 1e9)
-}
-
-fn load(path: &Path, texts: &mut Vec<Vec<u8>>) {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return;
-    };
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for entry in entries {
-            load(&entry, texts);
-        }
-    } else if meta.is_file()
-        && let Ok(text) = std::fs::read(path)
-    {
-        texts.push(text);
-    }
 }

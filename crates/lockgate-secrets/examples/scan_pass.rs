@@ -7,6 +7,8 @@
 //! `cargo run --release -p lockgate-secrets --example scan_pass -- bench/work/secrets-tree [--rounds N]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
 
 use lockgate_secrets::{ScanSettings, Scanner, builtin_catalog};
@@ -22,22 +24,21 @@ fn main() {
         }
     }
     let root = root.unwrap_or_else(|| "bench/work/secrets-tree".to_string());
-    let mut texts = Vec::new();
-    load(Path::new(&root), &mut texts);
+    let mut texts = support::load_tree(Path::new(&root));
     texts.retain(|(_, text)| !text[..text.len().min(8192)].contains(&0));
     let bytes: usize = texts.iter().map(|(_, text)| text.len()).sum();
-    let loaded_kb = peak_kb();
+    let loaded_kb = support::peak_rss_kb();
 
     let scanner = Scanner::new(&[builtin_catalog().unwrap()], &ScanSettings::default()).unwrap();
     let mut times = Vec::new();
     let mut hits = 0;
     for _ in 0..rounds.max(1) {
-        let started = cpu_time();
+        let started = support::thread_cpu_seconds().expect("/proc/thread-self/schedstat");
         hits = 0;
         for (path, text) in &texts {
             hits += scanner.scan(Some(path), text).len();
         }
-        times.push(cpu_time() - started);
+        times.push(support::thread_cpu_seconds().expect("/proc/thread-self/schedstat") - started);
     }
     let best_warm = times[1..].iter().copied().fold(f64::INFINITY, f64::min);
     println!(
@@ -47,46 +48,7 @@ fn main() {
         bytes as f64 / 1e6,
         times[0],
         best_warm,
-        peak_kb(),
+        support::peak_rss_kb(),
         loaded_kb,
     );
-}
-
-/// This thread's time on the processor, in seconds (Linux: `/proc/thread-self/schedstat`).
-fn cpu_time() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    let nanoseconds: u64 = stat.split_whitespace().next().unwrap().parse().unwrap();
-    nanoseconds as f64 / 1e9
-}
-
-/// The process's peak resident memory (`VmHWM`), in KB.
-fn peak_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kb| kb.parse().ok())
-        .unwrap_or(0)
-}
-
-fn load(path: &Path, texts: &mut Vec<(String, Vec<u8>)>) {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return;
-    };
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for entry in entries {
-            load(&entry, texts);
-        }
-    } else if meta.is_file()
-        && let Ok(text) = std::fs::read(path)
-    {
-        texts.push((path.display().to_string(), text));
-    }
 }
